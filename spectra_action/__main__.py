@@ -1,0 +1,3 @@
+from spectra_action.cli import entrypoint
+
+raise SystemExit(entrypoint())

@@ -1,0 +1,12 @@
+"""The SPECTRA plan: models, parser and lint rules."""
+
+from spectra_action.plan.models import (
+    CheckboxState,
+    FileOwnership,
+    Finding,
+    Plan,
+    Severity,
+    Task,
+)
+
+__all__ = ["CheckboxState", "FileOwnership", "Finding", "Plan", "Severity", "Task"]
