@@ -1,0 +1,40 @@
+# Image for the "SPECTRA plan gate" Docker action. The runner builds it from
+# this file for every job, so it stays small and installs only runtime deps.
+#
+# Build stage: install the package and its runtime dependencies into a venv at
+# the versions pinned in constraints.txt. The source tree and pip's build files
+# stay in this stage.
+FROM python:3.12-slim-bookworm AS build
+
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
+WORKDIR /src
+COPY . /src
+
+# constraints.txt also pins the test tools, but pip installs only what the
+# package declares as dependencies, so those pins just fix the versions.
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir -c constraints.txt . \
+    && /opt/venv/bin/python -c "import spectra_action"
+
+# Runtime stage: the same base with git (for diffs and fetching PR refs) and
+# the venv from the build stage.
+FROM python:3.12-slim-bookworm
+
+# The apt packages are not pinned (DL3008): the Debian archive keeps only the
+# latest build of each package, so an exact pin fails after a security update.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git bash ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+
+COPY --from=build /opt/venv /opt/venv
+
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+
+# No USER and no WORKDIR: the runner starts the container as root with
+# --workdir /github/workspace, and the workspace mount needs root to be usable.
+ENTRYPOINT ["spectra-action"]
