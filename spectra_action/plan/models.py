@@ -47,6 +47,13 @@ class Task(BaseModel):
     name (``checkbox``, ``ac``, ``files``, ``verify``, ``risk``,
     ``max_iterations``, ``scope``, ``ownership``, ``wiring_proof``,
     ``dependencies``) to the line it was read from.
+
+    ``end_line`` is the block's last line and ``source_lines`` its text, from
+    the heading on, without line endings. ``checkbox_id`` and
+    ``checkbox_title`` are what the checkbox line wrote, for the comparison
+    with the heading. ``raw_fields`` keeps each single-line field value as
+    written, so the linter can name an invalid one. ``dependency_lines`` maps
+    each merged dependency to the first line that declared it.
     """
 
     id: str
@@ -63,6 +70,13 @@ class Task(BaseModel):
     wiring_proof: dict[str, str] | None = None
     dependencies: list[str] = Field(default_factory=list)
     field_lines: dict[str, int] = Field(default_factory=dict)
+    end_line: int = 0
+    source_lines: list[str] = Field(default_factory=list)
+    checkbox_id: str | None = None
+    checkbox_title: str | None = None
+    raw_fields: dict[str, str] = Field(default_factory=dict)
+    verify_quoted: bool = False
+    dependency_lines: dict[str, int] = Field(default_factory=dict)
 
 
 class Plan(BaseModel):
@@ -70,6 +84,10 @@ class Plan(BaseModel):
 
     ``tasks`` keeps plan order. ``dependencies`` of each task are merged from
     every place the format allows and hold only ids, sorted.
+
+    ``header_level`` is the ``## Level:`` value, if the plan has a valid one.
+    ``parallelism_line`` is the line of the ``## Parallelism Assessment``
+    heading, or None when the section is missing.
     """
 
     path: str
@@ -79,6 +97,10 @@ class Plan(BaseModel):
     tasks: list[Task] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     sha256: str = ""
+    header_level: int | None = None
+    parallelism_line: int | None = None
+    recommendation: str | None = None
+    independent_tasks: list[str] = Field(default_factory=list)
 
     def task(self, task_id: str) -> Task | None:
         for task in self.tasks:

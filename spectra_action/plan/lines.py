@@ -1,0 +1,91 @@
+"""Split plan text into numbered lines and classify each line's shape."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spectra_action.plan.sink import FindingSink
+
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
+_BULLET = re.compile(r"^([ \t]*)([-*+])(?:[ \t]+(.*))?$")
+_SEPARATOR = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+TAB_WIDTH = 4
+
+
+@dataclass(frozen=True)
+class Line:
+    """One source line: 1-based number, raw text and text without trailing
+    whitespace. Line endings are removed from both."""
+
+    number: int
+    raw: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullet:
+    """A list item: its indentation width, marker and text after the marker."""
+
+    indent: int
+    indent_text: str
+    marker: str
+    text: str
+
+
+def split_lines(text: str, sink: FindingSink) -> list[Line]:
+    """Split on LF, drop a BOM and CR endings, and report both as warnings."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        sink.warning(
+            "UTF8_BOM",
+            1,
+            "the file starts with a UTF-8 byte order mark; save it without one",
+        )
+    pieces = text.split("\n")
+    if pieces and pieces[-1] == "":
+        pieces.pop()
+    lines: list[Line] = []
+    for number, piece in enumerate(pieces, start=1):
+        if piece.endswith("\r"):
+            piece = piece[:-1]
+            sink.style(
+                "CRLF_LINE_ENDINGS",
+                number,
+                "the line ends with CRLF; save the plan with LF line endings",
+            )
+        stripped = piece.rstrip()
+        if stripped != piece and stripped:
+            sink.style(
+                "TRAILING_WHITESPACE",
+                number,
+                "the line ends with spaces or tabs; remove them",
+            )
+        lines.append(Line(number, piece, stripped))
+    return lines
+
+
+def heading(text: str) -> tuple[int, str] | None:
+    """Return the level and title of an ATX heading, else None."""
+    match = _HEADING.match(text)
+    if match is None:
+        return None
+    return len(match.group(1)), (match.group(2) or "").strip()
+
+
+def bullet(text: str) -> Bullet | None:
+    match = _BULLET.match(text)
+    if match is None or _SEPARATOR.match(text):
+        return None
+    indent_text = match.group(1)
+    width = len(indent_text.expandtabs(TAB_WIDTH))
+    return Bullet(width, indent_text, match.group(2), (match.group(3) or "").strip())
+
+
+def is_separator(text: str) -> bool:
+    return _SEPARATOR.match(text) is not None
+
+
+def is_fence(text: str) -> bool:
+    return _FENCE.match(text) is not None
