@@ -1,0 +1,305 @@
+"""The GitHub Action: a pull request event in, a report on GitHub out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from spectra_action import actions
+from spectra_action.context import EventContext, load_context
+from spectra_action.errors import ConfigError, SpectraError
+from spectra_action.github import GitHubClient, GitHubError
+from spectra_action.inputs import ActionInputs, read_inputs
+from spectra_action.pipeline import (
+    GateRequest,
+    GateResult,
+    UnusablePlanError,
+    error_view,
+    run_gate,
+)
+from spectra_action.plan import Finding
+from spectra_action.publish import Publisher, check_annotations
+from spectra_action.redact import Redactor
+from spectra_action.report import ReportView, render_comment, render_summary
+from spectra_action.runner import RunSettings
+from spectra_action.scoping import declared_tasks
+from spectra_action.state import RunState
+
+logger = logging.getLogger("spectra_action.action")
+
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+
+
+def run_action(env: Mapping[str, str]) -> int:
+    """Run the action for the event in ``env``; return the exit code."""
+    context = load_context(env)
+    inputs = read_inputs(env)
+    actions.mark_safe_directory(context.workspace)
+    if context.event_name in PULL_REQUEST_EVENTS and context.pr_number:
+        return gate_pull_request(context, inputs, env)
+    if context.event_name == "issue_comment":
+        from spectra_action.comment_action import handle_comment
+
+        return handle_comment(context, inputs, env)
+    logger.info(
+        "Event %s is not a pull request or a pull request comment; nothing to gate.",
+        context.event_name,
+    )
+    return 0
+
+
+def make_client(context: EventContext, inputs: ActionInputs, env: Mapping[str, str]) -> GitHubClient:
+    if not inputs.token:
+        raise ConfigError(
+            "input token is empty; pass `token: ${{ github.token }}` to the action"
+        )
+    return GitHubClient(
+        token=inputs.token,
+        api_url=context.api_url,
+        repository=context.repository,
+        bot_login=env.get("SPECTRA_BOT_LOGIN") or None,
+        write_interval=float(env.get("SPECTRA_WRITE_INTERVAL", "0.8")),
+    )
+
+
+def make_redactor(env: Mapping[str, str], inputs: ActionInputs) -> Redactor:
+    return Redactor(env, extra_values=[inputs.token] if inputs.token else [])
+
+
+def run_settings(inputs: ActionInputs, env: Mapping[str, str]) -> RunSettings:
+    results_dir = inputs.results_dir or os.path.join(
+        env.get("RUNNER_TEMP") or tempfile.gettempdir(), "spectra-results"
+    )
+    return RunSettings(
+        max_parallel=inputs.max_parallel,
+        timeout=inputs.task_timeout,
+        tail_lines=inputs.tail_lines,
+        tail_bytes=inputs.tail_bytes,
+        results_dir=Path(results_dir),
+        stream=True,
+        github_actions=True,
+    )
+
+
+def forced_tasks(inputs: ActionInputs, known: list[str]) -> list[str] | None:
+    """Return the tasks the ``tasks`` input names, or None for automatic."""
+    raw = inputs.tasks.replace(",", " ").split()
+    if not raw:
+        return None
+    if [word.lower() for word in raw] == ["all"]:
+        return list(known)
+    chosen = []
+    for word in raw:
+        task_id = word.zfill(3) if word.isdigit() else word
+        if task_id not in known:
+            raise ConfigError(
+                f"input tasks names {word!r}, which is not a task of the plan; "
+                f"use ids such as {', '.join(known[:3])}, or all"
+            )
+        chosen.append(task_id)
+    return chosen
+
+
+def gate_pull_request(
+    context: EventContext, inputs: ActionInputs, env: Mapping[str, str]
+) -> int:
+    """Gate one pull request: run the plan's checks and publish the report."""
+    assert context.pr_number is not None and context.head_sha
+    client = make_client(context, inputs, env)
+    redactor = make_redactor(env, inputs)
+    publisher = Publisher(
+        client, number=context.pr_number, redactor=redactor, target_url=context.run_url
+    )
+    head = context.head_sha
+    if inputs.report in ("status", "both"):
+        publisher.pending(head)
+    previous = publisher.previous_state()
+    settings = run_settings(inputs, env)
+    try:
+        gate = _run(context, inputs, env, client, previous, settings, redactor)
+    except UnusablePlanError as error:
+        return _publish_error(context, inputs, env, publisher, str(error), error.findings)
+    except SpectraError as error:
+        return _publish_error(context, inputs, env, publisher, str(error), [])
+    publish_gate(context, inputs, env, publisher, gate)
+    return gate.exit_code
+
+
+def _run(
+    context: EventContext,
+    inputs: ActionInputs,
+    env: Mapping[str, str],
+    client: GitHubClient,
+    previous: RunState | None,
+    settings: RunSettings,
+    redactor: Redactor,
+) -> GateResult:
+    from spectra_action.config import load_config
+    from spectra_action.plan import load_plan
+
+    workspace = context.workspace
+    plan = load_plan(workspace, inputs.plan_path)
+    config = load_config(workspace, inputs.config_path)
+    declaration = declared_tasks(
+        branch=context.head_ref,
+        title=context.title,
+        labels=context.labels,
+        body=context.body,
+        config=config.scoping,
+        known_ids=plan.task_ids,
+    )
+    number = context.pr_number
+    assert number is not None
+
+    def client_files() -> Iterator[tuple[str, str, str | None]]:
+        return client.pull_files(number)
+
+    request = GateRequest(
+        repo_root=workspace,
+        head=context.head_sha or "HEAD",
+        base=context.base_sha,
+        plan_path=inputs.plan_path,
+        config_path=inputs.config_path,
+        change_source=inputs.changed_files,
+        api_files=client_files,
+        declared=declaration.tasks,
+        forced=forced_tasks(inputs, plan.task_ids),
+        run_dependents=inputs.run_dependents,
+        settings=settings,
+        previous=previous,
+        redactor=redactor,
+        env=env,
+        plan_override=plan,
+        config_override=config,
+    )
+    return run_gate(request)
+
+
+def _publish_error(
+    context: EventContext,
+    inputs: ActionInputs,
+    env: Mapping[str, str],
+    publisher: Publisher,
+    message: str,
+    findings: list[Finding],
+) -> int:
+    logger.error("%s", message)
+    for finding in findings:
+        actions.emit(
+            actions.annotation(
+                "error", finding.message, file=finding.path, line=finding.line, title=finding.code
+            )
+        )
+    view = error_view(message, findings, context.head_sha or "")
+    view.run_url = context.run_url
+    _write_files(env, view, inputs, result="error", affected=[])
+    if context.head_sha:
+        publisher.comment(render_comment(view))
+        if inputs.report in ("status", "both"):
+            publisher.status(context.head_sha, "failure", "spectra", f"unusable plan or configuration: {message}")
+    return 2
+
+
+def _write_files(
+    env: Mapping[str, str],
+    view: ReportView,
+    inputs: ActionInputs,
+    *,
+    result: str,
+    affected: list[str],
+    comment_url: str | None = None,
+    results_dir: str | None = None,
+) -> None:
+    redactor = make_redactor(env, inputs)
+    actions.write_summary(env.get("GITHUB_STEP_SUMMARY"), redactor.redact(render_summary(view)))
+    outputs = {"result": result, "affected-tasks": json.dumps(affected)}
+    if comment_url:
+        outputs["comment-url"] = comment_url
+    if results_dir:
+        outputs["results-dir"] = results_dir
+    actions.write_outputs(env.get("GITHUB_OUTPUT"), outputs)
+
+
+def _annotate(gate: GateResult) -> list[tuple[str, str, str]]:
+    file_messages = []
+    for row in gate.view.files:
+        message = f"{row.path} is {row.verdict}"
+        if row.tasks:
+            message += f" (tasks {', '.join(row.tasks)})"
+        level = "error" if row.severity == "error" else "warning"
+        actions.emit(actions.annotation(level, message, file=row.path, title="spectra ownership"))
+        file_messages.append((row.path, row.severity, message))
+    for finding in gate.plan_findings:
+        actions.emit(
+            actions.annotation(
+                finding.severity.value, finding.message, file=finding.path, line=finding.line, title=finding.code
+            )
+        )
+    return file_messages
+
+
+def publish_gate(
+    context: EventContext,
+    inputs: ActionInputs,
+    env: Mapping[str, str],
+    publisher: Publisher,
+    gate: GateResult,
+) -> None:
+    """Write the report of a finished gate run to GitHub and the runner."""
+    assert context.pr_number is not None and context.head_sha
+    head = context.head_sha
+    view = gate.view
+    view.run_url = context.run_url
+    file_messages = _annotate(gate)
+    current_head = _current_head(publisher.client, context.pr_number)
+    stale = current_head is not None and current_head != head
+    if stale:
+        logger.warning(
+            "The pull request moved on to %s while this run checked %s; the "
+            "checklist comment is left for the newer run, and only the statuses "
+            "of %s are set.",
+            current_head,
+            head,
+            head,
+        )
+    else:
+        publisher.comment(render_comment(view, inputs.template_path or None))
+    description = view.headline
+    aggregate = "success" if gate.exit_code == 0 else "failure"
+    if inputs.report in ("status", "both"):
+        publisher.statuses(
+            head,
+            view,
+            mode=inputs.task_statuses,
+            aggregate_state=aggregate,
+            aggregate_description=description,
+        )
+    if inputs.report in ("check-run", "both"):
+        publisher.check_run(
+            head,
+            conclusion=aggregate,
+            title=description,
+            summary=render_summary(view, inputs.summary_template_path or None),
+            annotations=check_annotations(gate.plan_findings, file_messages),
+        )
+    _write_files(
+        env,
+        view,
+        inputs,
+        result=gate.result,
+        affected=gate.selection.selected,
+        comment_url=publisher.comment_url,
+        results_dir=str(run_settings(inputs, env).results_dir),
+    )
+
+
+def _current_head(client: GitHubClient, number: int) -> str | None:
+    try:
+        return client.pull_head_sha(number)
+    except GitHubError as error:
+        logger.warning("Could not read the pull request's current head: %s", error)
+        return None

@@ -1,0 +1,210 @@
+"""The ``spectra-action`` command: the action entrypoint, ``check`` and ``lint``.
+
+Exit codes: 0 the gate passes, 1 it fails, 2 the plan or the configuration
+cannot be used, 3 an unexpected error (a bug; the traceback is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from spectra_action import __version__, lint_command
+from spectra_action.changes import default_base
+from spectra_action.errors import GitError, SpectraError
+from spectra_action.inputs import parse_duration
+from spectra_action.pipeline import GateRequest, UnusablePlanError, error_view, run_gate
+from spectra_action.redact import Redactor
+from spectra_action.report import render_comment
+from spectra_action.results_json import gate_document
+from spectra_action.runner import RunSettings
+
+logger = logging.getLogger("spectra_action")
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("spectra-action: %(levelname)s: %(message)s"))
+    root = logging.getLogger("spectra_action")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.propagate = False
+
+
+def _git(repo: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise GitError(
+            f"`git {' '.join(args)}` failed in {repo}: {result.stderr.strip()}; "
+            "pass --repo with the path of a git checkout"
+        )
+    return result.stdout.strip()
+
+
+@contextlib.contextmanager
+def checkout_of(repo: Path, head: str) -> Iterator[tuple[Path, str]]:
+    """Yield a directory with ``head`` checked out and the head's SHA.
+
+    When ``head`` is what the work tree has checked out, the work tree itself
+    is used, uncommitted edits included. Otherwise a temporary worktree is
+    made, so the verify commands see exactly the head commit's files.
+    """
+    head_sha = _git(repo, "rev-parse", "--verify", "--end-of-options", f"{head}^{{commit}}")
+    current = _git(repo, "rev-parse", "HEAD")
+    if head_sha == current:
+        yield repo, head_sha
+        return
+    with tempfile.TemporaryDirectory(prefix="spectra-head-") as scratch:
+        tree = Path(scratch) / "tree"
+        _git(repo, "worktree", "add", "--detach", str(tree), head_sha)
+        logger.info("Checked out %s in a temporary worktree at %s.", head, tree)
+        try:
+            yield tree, head_sha
+        finally:
+            _git(repo, "worktree", "remove", "--force", str(tree))
+
+
+def _check(args: argparse.Namespace) -> int:
+    repo = Path(args.repo).resolve()
+    top = Path(_git(repo, "rev-parse", "--show-toplevel"))
+    base = args.base or default_base(top)
+    settings = RunSettings(
+        max_parallel=args.max_parallel or (os.cpu_count() or 1),
+        timeout=parse_duration(args.task_timeout, name="--task-timeout"),
+        results_dir=Path(args.results_dir).resolve() if args.results_dir else None,
+        stream=args.stream,
+    )
+    forced = None
+    if args.tasks:
+        words = args.tasks.replace(",", " ").split()
+        forced = [word.zfill(3) if word.isdigit() else word.lower() for word in words]
+    with checkout_of(top, args.head) as (tree, head_sha):
+        base_sha = _git(top, "rev-parse", "--verify", "--end-of-options", f"{base}^{{commit}}")
+        request = GateRequest(
+            repo_root=tree,
+            head=head_sha,
+            base=base_sha,
+            plan_path=args.plan,
+            config_path=args.config,
+            change_source="git",
+            forced=forced,
+            run_dependents=not args.no_dependents,
+            settings=settings,
+            redactor=Redactor(os.environ),
+        )
+        try:
+            gate = run_gate(request)
+        except UnusablePlanError as error:
+            _print_error(args, str(error), error.findings)
+            return 2
+    if args.format == "json":
+        print(json.dumps(gate_document(gate), indent=2))
+    else:
+        redactor = request.redactor or Redactor(os.environ)
+        sys.stdout.write(redactor.redact(render_comment(gate.view)))
+    return gate.exit_code
+
+
+def _print_error(args: argparse.Namespace, message: str, findings: Sequence[object]) -> None:
+    view = error_view(message, findings)  # type: ignore[arg-type]
+    if args.format == "json":
+        print(json.dumps({"schema_version": 1, "result": "error", "error": message}, indent=2))
+    else:
+        sys.stdout.write(render_comment(view))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spectra-action",
+        description=(
+            "Hold pull requests to a SPECTRA plan. Without a command, run as the "
+            "GitHub Action, reading GITHUB_* and INPUT_* variables."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    commands = parser.add_subparsers(dest="command")
+    check = commands.add_parser(
+        "check",
+        help="run the gate on a local checkout and print the checklist comment",
+        description="Run the gate on a local git checkout, without GitHub.",
+    )
+    check.add_argument("--repo", default=".", help="path of the git checkout (default: .)")
+    check.add_argument(
+        "--base",
+        help="base commit or ref (default: the merge base with the remote's default branch)",
+    )
+    check.add_argument("--head", default="HEAD", help="head commit or ref (default: HEAD)")
+    check.add_argument("--plan", default=".spectra/plan.md", help="plan path in the repository")
+    check.add_argument(
+        "--config", default=".github/spectra.yml", help="configuration file in the repository"
+    )
+    check.add_argument(
+        "--format", choices=("markdown", "json"), default="markdown", help="output format"
+    )
+    check.add_argument("--tasks", help="run these task ids (or all) instead of the automatic selection")
+    check.add_argument(
+        "--task-timeout", default="20m", help="limit per verify command: seconds or 90s, 20m, 1h"
+    )
+    check.add_argument(
+        "--max-parallel", type=int, default=0, help="verify commands at once (default: CPUs)"
+    )
+    check.add_argument(
+        "--no-dependents", action="store_true", help="do not select tasks that depend on affected ones"
+    )
+    check.add_argument("--results-dir", help="write one full log per task into this directory")
+    check.add_argument(
+        "--stream", action="store_true", help="print verify output to stderr while it runs"
+    )
+    lint = commands.add_parser(
+        "lint",
+        help="validate a plan and print its findings",
+        description="Validate a SPECTRA plan and print every finding.",
+    )
+    lint_command.add_arguments(lint)
+    commands.add_parser("action", help="run as the GitHub Action (the default)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose or os.environ.get("RUNNER_DEBUG") == "1")
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "lint":
+            return lint_command.main(args)
+        from spectra_action.action import run_action
+
+        return run_action(os.environ)
+    except SpectraError as error:
+        logger.error("%s", error)
+        return error.exit_code
+
+
+def entrypoint() -> int:
+    """Console-script entry: ``main`` with a last guard for bugs."""
+    try:
+        return main()
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - the last guard prints the bug report
+        traceback.print_exc()
+        print(
+            "spectra-action: error: unexpected failure (a bug in spectra-action); "
+            "please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return 3

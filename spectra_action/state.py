@@ -1,0 +1,59 @@
+"""Hidden run state kept in the checklist comment between runs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+
+from pydantic import BaseModel, Field, ValidationError
+
+STATE_PREFIX = "<!-- spectra-state:"
+_STATE_RE = re.compile(r"<!-- spectra-state:([A-Za-z0-9+/=]+) -->")
+SCHEMA_VERSION = 1
+
+
+class TaskState(BaseModel):
+    """What the last runs on a pull request recorded for one task."""
+
+    attempts: int = 0
+    outcome: str | None = None
+    exit_code: int | None = None
+    duration: float | None = None
+    message: str = ""
+
+
+class RunState(BaseModel):
+    """The state of the checklist comment: the commit it reports on and tasks."""
+
+    schema_version: int = SCHEMA_VERSION
+    head_sha: str = ""
+    plan_sha256: str = ""
+    tasks: dict[str, TaskState] = Field(default_factory=dict)
+
+
+def encode_state(state: RunState) -> str:
+    """Return the hidden comment line that stores ``state``.
+
+    The JSON is base64-encoded so that nothing in it can close the HTML
+    comment or render as Markdown.
+    """
+    raw = state.model_dump_json(exclude_defaults=False).encode()
+    return f"{STATE_PREFIX}{base64.b64encode(raw).decode()} -->"
+
+
+def decode_state(body: str) -> RunState | None:
+    """Return the state stored in a comment body, or None when there is none
+    or it cannot be read (a hand-edited comment is treated as having none)."""
+    match = _STATE_RE.search(body)
+    if match is None:
+        return None
+    try:
+        data = json.loads(base64.b64decode(match.group(1), validate=True))
+        state = RunState.model_validate(data)
+    except (binascii.Error, ValueError, ValidationError):
+        return None
+    if state.schema_version != SCHEMA_VERSION:
+        return None
+    return state
