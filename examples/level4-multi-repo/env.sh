@@ -24,7 +24,7 @@ NPM_CACHE_DIR="$CACHE_DIR/npm-cache"
 PNPM_STORE_DIR="$CACHE_DIR/pnpm-store"
 PNPM_CACHE_DIR="$CACHE_DIR/pnpm-cache"
 
-# Terraform otherwise asks checkpoint-api.hashicorp.com for newer versions,
-# and npm and pnpm ask the registry whether they are outdated.
+# Without these, Terraform sends a version check to checkpoint-api.hashicorp.com
+# and npm and pnpm query the registry for newer releases of themselves.
 export CHECKPOINT_DISABLE=1
 export npm_config_update_notifier=false

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Run spectra-action check on the example's pull-request branch, building the
-# example first when TARGET_DIR holds no build of it.
+# example first when TARGET_DIR contains no build of it.
 #
 # Usage: run.sh [TARGET_DIR] [-- CHECK_OPTIONS...]
 #
 # The check runs with the example's Node tools on PATH, because the verify
 # commands call pnpm and markdownlint. Set SPECTRA_ACTION to choose the
-# spectra-action executable; the default is the project's .venv, then PATH.
+# spectra-action executable. Without it, run.sh uses the project's .venv and
+# then PATH.
 # The exit code is the check's own.
 set -euo pipefail
 

@@ -43,7 +43,7 @@ resource "terraform_data" "audit_topic_subscribe" {
 }
 
 output "audit_topic_name" {
-  description = "Name of the audit event topic; the payments contract uses it."
+  description = "Name of the audit event topic, as auditTopicName in the contract builds it."
   value       = local.audit_topic_name
 }
 

@@ -7,7 +7,7 @@ import {
   serializeAuditEvent,
 } from "@level4/contracts/audit";
 
-// Transport to the message broker; production wires a real client here.
+// Transport to the message broker. Production code passes a broker client.
 export interface TopicPublisher {
   publish(topic: string, payload: string): Promise<void>;
 }
