@@ -85,12 +85,14 @@ class Plan(BaseModel):
     ``tasks`` keeps plan order. ``dependencies`` of each task are merged from
     every place the format allows and hold only ids, sorted.
 
+    ``title`` is the first level-1 heading (``SPECTRA Execution Plan``).
     ``header_level`` is the ``## Level:`` value, if the plan has a valid one.
     ``parallelism_line`` is the line of the ``## Parallelism Assessment``
     heading, or None when the section is missing.
     """
 
     path: str
+    title: str | None = None
     project: str | None = None
     level: int = 1
     level_source: str = "default"

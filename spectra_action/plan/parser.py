@@ -43,6 +43,7 @@ class _State:
     section: str | None = None
     section_lines: list[Line] = field(default_factory=list)
     parallelism: ParallelismSection | None = None
+    title: str | None = None
     project: str | None = None
     header_level: int | None = None
     header_level_line: int = 0
@@ -63,6 +64,7 @@ def parse_plan(
     _close_block(state, lines[-1].number if lines else 0)
     plan = Plan(
         path=path,
+        title=state.title,
         project=state.project,
         tasks=state.tasks,
         sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
@@ -103,6 +105,8 @@ def _feed(state: _State, line: Line) -> None:
 def _open_block(state: _State, line: Line, level: int, title: str) -> None:
     if _open_task(state, line, level, title):
         return
+    if level == 1 and state.title is None:
+        state.title = title
     header = _HEADER_FIELD.match(title)
     if level == 2 and header:
         _header_field(state, line, header.group(1).lower(), header.group(2))

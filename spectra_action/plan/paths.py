@@ -1,0 +1,123 @@
+"""Decide whether two plan path entries can name the same file.
+
+Entries are repository-relative. One that ends in ``/`` is that whole
+directory, and one with ``*``, ``?`` or ``[`` is a pattern matched the way
+``.gitignore`` matches (pathspec's ``GitIgnoreBasicPattern``). Anything else
+is one file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pathspec.patterns.gitignore.basic import GitIgnoreBasicPattern
+
+_WILDCARD = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True)
+class PathEntry:
+    """One path from a task's list, with where it came from."""
+
+    text: str
+    task_id: str
+    line: int
+    kind: str
+    regex: re.Pattern[str] | None
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == "file"
+
+    def matches(self, path: str) -> bool:
+        """Return True when this directory or pattern covers ``path``."""
+        if self.regex is None:
+            return self.text == path
+        return self.regex.match(path) is not None
+
+
+def normalize(path: str) -> str:
+    text = path.strip().replace("\\", "/")
+    while text.startswith("./"):
+        text = text[2:]
+    return re.sub(r"/{2,}", "/", text)
+
+
+def make_entry(text: str, task_id: str, line: int) -> PathEntry:
+    """Classify ``text``; an entry pathspec rejects is kept as a file."""
+    path = normalize(text)
+    if path.endswith("/"):
+        kind, pattern = "dir", "/" + path.lstrip("/")
+    elif _WILDCARD.search(path):
+        kind, pattern = "glob", path
+    else:
+        return PathEntry(path, task_id, line, "file", None)
+    try:
+        compiled = GitIgnoreBasicPattern(pattern)
+    except ValueError:
+        return PathEntry(path, task_id, line, "file", None)
+    regex = compiled.regex if compiled.include else None
+    if regex is None:
+        return PathEntry(path, task_id, line, "file", None)
+    return PathEntry(path, task_id, line, kind, regex)
+
+
+def literal_prefix(entry: PathEntry) -> str:
+    match = _WILDCARD.search(entry.text)
+    return entry.text[: match.start()] if match else entry.text
+
+
+def overlap(first: PathEntry, second: PathEntry) -> bool:
+    """Return True when some file could be named by both entries.
+
+    NOTE: two different glob patterns count as overlapping only when one's
+    fixed prefix lies inside a directory the other matches; deciding the
+    general case would need pattern intersection.
+    """
+    if first.is_file and second.is_file:
+        return first.text == second.text
+    if first.is_file:
+        return second.matches(first.text)
+    if second.is_file:
+        return first.matches(second.text)
+    if first.text == second.text:
+        return True
+    return _covers(first, second) or _covers(second, first)
+
+
+def _covers(outer: PathEntry, inner: PathEntry) -> bool:
+    prefix = literal_prefix(inner)
+    return bool(prefix) and prefix.endswith("/") and outer.matches(prefix)
+
+
+def overlapping_pairs(
+    entries: list[PathEntry],
+) -> Iterator[tuple[PathEntry, PathEntry]]:
+    """Yield each pair of entries from different tasks that overlap.
+
+    Files are compared through a dictionary, so the cost is about
+    files + patterns x (files + patterns) matches, not files squared.
+    """
+    files: dict[str, list[PathEntry]] = {}
+    patterns: list[PathEntry] = []
+    for entry in entries:
+        if entry.is_file:
+            files.setdefault(entry.text, []).append(entry)
+        else:
+            patterns.append(entry)
+    for group in files.values():
+        for index, first in enumerate(group):
+            for second in group[index + 1 :]:
+                if first.task_id != second.task_id:
+                    yield first, second
+    for index, pattern in enumerate(patterns):
+        for path, group in files.items():
+            if pattern.matches(path):
+                for entry in group:
+                    if entry.task_id != pattern.task_id:
+                        yield entry, pattern
+        for other in patterns[index + 1 :]:
+            if other.task_id != pattern.task_id and overlap(pattern, other):
+                yield pattern, other
