@@ -1,0 +1,16 @@
+"""A faithful local fake of GitHub's REST API and webhook payloads for tests."""
+
+from __future__ import annotations
+
+from .faults import Fault
+from .server import DEFAULT_TOKEN, FakeGitHub, RequestRecord, Violation
+from .state import ChangedFile
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "ChangedFile",
+    "FakeGitHub",
+    "Fault",
+    "RequestRecord",
+    "Violation",
+]
