@@ -38,13 +38,16 @@ def _entries(plan: Plan, name: str) -> list[PathEntry]:
 def _overlaps(owned: list[PathEntry], sink: FindingSink) -> None:
     for first, second in overlapping_pairs(owned):
         earlier, later = sorted((first, second), key=lambda entry: entry.line)
+        if earlier.text == later.text:
+            clash = f"which task {earlier.task_id} also owns"
+        else:
+            clash = f"which overlaps {earlier.text} owned by task {earlier.task_id}"
         sink.error(
             "OWNERSHIP_OVERLAP",
             later.line,
-            f"task {later.task_id} owns {later.text}, which overlaps "
-            f"{earlier.text} owned by task {earlier.task_id} (line "
-            f"{earlier.line}); keep it in one task's owns and move it to the "
-            "other's touches",
+            f"task {later.task_id} owns {later.text}, {clash} (line "
+            f"{earlier.line}); keep it in one task's owns and list it under "
+            "touches in the other",
             later.task_id,
         )
 
