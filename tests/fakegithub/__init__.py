@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from .faults import Fault
+from .payloads import (
+    InvalidPayloadError,
+    issue_comment_event,
+    pull_request_event,
+    write_event,
+)
 from .server import DEFAULT_TOKEN, FakeGitHub, RequestRecord, Violation
 from .state import ChangedFile
 
@@ -11,6 +17,10 @@ __all__ = [
     "ChangedFile",
     "FakeGitHub",
     "Fault",
+    "InvalidPayloadError",
     "RequestRecord",
     "Violation",
+    "issue_comment_event",
+    "pull_request_event",
+    "write_event",
 ]
