@@ -28,6 +28,10 @@ RESULT_SCHEMA_VERSION = 1
 # Largest result file that read_results accepts, and that write_result keeps
 # to by shortening the output tail.
 MAX_RESULT_BYTES = 1024 * 1024
+# Upper bound on rebalancing steps after LPT, per packed group. Each step
+# leaves the sorted loads lexicographically smaller, so the loop ends without
+# the bound too; the bound caps its run time.
+REBALANCE_STEPS_PER_GROUP = 4
 
 
 class MatrixEntry(BaseModel):
@@ -89,9 +93,10 @@ def pack_groups(
 ) -> list[MatrixEntry]:
     """Pack task groups into at most ``max_jobs`` matrix entries.
 
-    Uses longest-processing-time-first: groups are taken longest first and
-    each goes to the entry with the least expected time so far, ties to the
-    lower entry. A task without a usable duration (missing, negative, NaN or
+    Uses longest-processing-time-first (LPT): groups are taken longest first
+    and each goes to the entry with the least expected time so far, ties to
+    the lower entry. Then single moves and swaps of groups out of the longest
+    entry run while they shorten it. A task without a usable duration (missing, negative, NaN or
     infinite) counts as the mean of the usable durations of the tasks being
     packed, or as 1 second when none is usable, which splits by task count.
     Within an entry, groups keep their order in ``groups``.
@@ -104,7 +109,9 @@ def pack_groups(
     non_empty = [list(group) for group in groups if group]
     weights = _task_weights(non_empty, durations)
     loads = [sum(weights[task] for task in group) for group in non_empty]
-    bins = _assign_longest_first(loads, min(max_jobs, len(non_empty)))
+    bin_count = min(max_jobs, len(non_empty))
+    bins = _assign_longest_first(loads, bin_count)
+    _rebalance(loads, bins, bin_count)
     return _entries(non_empty, loads, bins)
 
 
@@ -279,6 +286,82 @@ def _assign_longest_first(loads: list[float], bin_count: int) -> list[int]:
         bins[index] = chosen
         heapq.heappush(heap, (total + loads[index], chosen))
     return bins
+
+
+def _rebalance(loads: list[float], bins: list[int], bin_count: int) -> None:
+    """Move or swap groups out of the longest entry while that shortens it.
+
+    LPT alone can leave the longest entry well above the mean when entries
+    get only two or three groups each. Each step lowers the longest entry's
+    load and leaves both changed entries below its old load, so the loads
+    only shrink, and the step count is bounded as well. Changes ``bins`` in
+    place.
+    """
+    totals = [0.0] * bin_count
+    for load, chosen in zip(loads, bins, strict=True):
+        totals[chosen] += load
+    members: list[list[int]] = [[] for _ in range(bin_count)]
+    for index, chosen in enumerate(bins):
+        members[chosen].append(index)
+    # A step must gain more than float rounding, or two entries could trade
+    # the same group back and forth.
+    tolerance = 1e-9 * max(sum(totals), 1.0)
+    for _ in range(REBALANCE_STEPS_PER_GROUP * len(loads)):
+        longest = max(range(bin_count), key=lambda chosen: (totals[chosen], -chosen))
+        step = _best_step(loads, members, totals, longest, tolerance)
+        if step is None:
+            return
+        _apply_step(step, loads, bins, members, totals, longest)
+
+
+def _best_step(
+    loads: list[float],
+    members: list[list[int]],
+    totals: list[float],
+    longest: int,
+    tolerance: float,
+) -> tuple[float, int, int, int | None] | None:
+    """Find the move or swap out of ``longest`` that leaves the lowest peak.
+
+    Returns (peak, group, target entry, group swapped back or None).
+    """
+    best: tuple[float, int, int, int | None] | None = None
+    limit = totals[longest] - tolerance
+    for target in range(len(totals)):
+        if target == longest:
+            continue
+        gap = totals[longest] - totals[target]
+        for group in members[longest]:
+            swaps: list[int | None] = [None, *members[target]]
+            for back in swaps:
+                shift = loads[group] - (0.0 if back is None else loads[back])
+                if shift <= 0 or shift >= gap:
+                    continue
+                peak = max(totals[longest] - shift, totals[target] + shift)
+                candidate = (peak, group, target, back)
+                if peak < limit and (best is None or candidate[0] < best[0]):
+                    best = candidate
+    return best
+
+
+def _apply_step(
+    step: tuple[float, int, int, int | None],
+    loads: list[float],
+    bins: list[int],
+    members: list[list[int]],
+    totals: list[float],
+    longest: int,
+) -> None:
+    _, group, target, back = step
+    moves = [(group, longest, target)]
+    if back is not None:
+        moves.append((back, target, longest))
+    for index, source, destination in moves:
+        members[source].remove(index)
+        members[destination].append(index)
+        bins[index] = destination
+        totals[source] -= loads[index]
+        totals[destination] += loads[index]
 
 
 def _entries(

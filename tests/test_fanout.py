@@ -156,14 +156,20 @@ def test_pack_keeps_group_order() -> None:
 
 
 def test_pack_longest_first() -> None:
+    durations = {"001": 2.0, "002": 7.0, "003": 3.0, "004": 6.0}
+    groups = [[task] for task in durations]
+    entries = pack_groups(groups, durations, max_jobs=2)
+    assert [entry.tasks for entry in entries] == [["001", "002"], ["003", "004"]]
+    assert [entry.expected_seconds for entry in entries] == [9.0, 9.0]
+
+
+def test_pack_rebalances_after_lpt() -> None:
+    # Plain LPT gives 5+3 and 4+3+3 here, a longest entry of 10 seconds.
     durations = {"001": 5.0, "002": 4.0, "003": 3.0, "004": 3.0, "005": 3.0}
     groups = [[task] for task in durations]
     entries = pack_groups(groups, durations, max_jobs=2)
-    assert [entry.tasks for entry in entries] == [
-        ["001", "004"],
-        ["002", "003", "005"],
-    ]
-    assert [entry.expected_seconds for entry in entries] == [8.0, 10.0]
+    assert [entry.expected_seconds for entry in entries] == [9.0, 9.0]
+    assert sorted(entries[0].tasks + entries[1].tasks) == list(durations)
 
 
 def test_pack_even_split_without_durations() -> None:
