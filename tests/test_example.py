@@ -31,7 +31,7 @@ TASK_003_FILES = [
 ]
 UNPLANNED_FILE = "scripts/cleanup.sh"
 
-# A cold build downloads from the npm registry; a warm one takes seconds.
+# A cold build downloads from the npm registry, and a warm one reuses the cache.
 BUILD_TIMEOUT_SECONDS = 600
 VERIFY_TIMEOUT_SECONDS = 180
 
@@ -274,3 +274,63 @@ def test_build_rejects_foreign_directory(tmp_path: Path) -> None:
     assert completed.returncode == 1
     assert "was not made by build.sh" in completed.stderr
     assert (target / "keep.txt").read_text(encoding="utf-8") == "user data\n"
+
+
+RUN_SCRIPT = EXAMPLE_DIR / "run.sh"
+CHECK_TIMEOUT_SECONDS = 600
+
+
+def _run_script(
+    target: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(RUN_SCRIPT), str(target)],
+        env={**_build_env(), **(extra_env or {})},
+        capture_output=True,
+        text=True,
+        timeout=CHECK_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def check(build: Build) -> subprocess.CompletedProcess[str]:
+    """Run run.sh, and so the real spectra-action check, on the built example."""
+    return _run_script(build.repo)
+
+
+def test_run_script_fails_gate(check: subprocess.CompletedProcess[str]) -> None:
+    # The unplanned file makes the gate fail, so the check exits with 1.
+    assert check.returncode == 1, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize("task_id", ["001", "003"])
+def test_run_script_task_passed(
+    check: subprocess.CompletedProcess[str], task_id: str
+) -> None:
+    line = re.search(rf"^- \[x\] {task_id}: .*$", check.stdout, re.MULTILINE)
+
+    assert line is not None, check.stdout
+    assert "passed" in line.group(0)
+
+
+def test_run_script_flags_unplanned_file(
+    check: subprocess.CompletedProcess[str],
+) -> None:
+    row = re.search(rf"^\|.*`{UNPLANNED_FILE}`.*$", check.stdout, re.MULTILINE)
+
+    assert row is not None, check.stdout
+    assert "unplanned" in row.group(0)
+
+
+def test_run_script_builds_missing_repo(tmp_path: Path) -> None:
+    target = tmp_path / "repo"
+
+    # echo prints the arguments that run.sh passes to spectra-action.
+    completed = _run_script(target, {"SPECTRA_ACTION": "echo"})
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout == (
+        f"check --base main --head {PR_BRANCH} --repo {target}\n"
+    )
+    assert run_git(target, "rev-parse", "--abbrev-ref", "HEAD") == PR_BRANCH

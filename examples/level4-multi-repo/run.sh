@@ -59,7 +59,6 @@ main() {
     target=$(cd "$target" && pwd)
 
     export PATH="$TOOLS_BIN:$PATH"
-    cd "$target"
     exec "$spectra_action" check --base main --head "$PR_BRANCH" --repo "$target" "$@"
 }
 
