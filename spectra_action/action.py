@@ -52,7 +52,9 @@ def run_action(env: Mapping[str, str]) -> int:
     return 0
 
 
-def make_client(context: EventContext, inputs: ActionInputs, env: Mapping[str, str]) -> GitHubClient:
+def make_client(
+    context: EventContext, inputs: ActionInputs, env: Mapping[str, str]
+) -> GitHubClient:
     if not inputs.token:
         raise ConfigError(
             "input token is empty; pass `token: ${{ github.token }}` to the action"
@@ -122,7 +124,9 @@ def gate_pull_request(
     try:
         gate = _run(context, inputs, env, client, previous, settings, redactor)
     except UnusablePlanError as error:
-        return _publish_error(context, inputs, env, publisher, str(error), error.findings)
+        return _publish_error(
+            context, inputs, env, publisher, str(error), error.findings
+        )
     except SpectraError as error:
         return _publish_error(context, inputs, env, publisher, str(error), [])
     publish_gate(context, inputs, env, publisher, gate)
@@ -191,7 +195,11 @@ def _publish_error(
     for finding in findings:
         actions.emit(
             actions.annotation(
-                "error", finding.message, file=finding.path, line=finding.line, title=finding.code
+                "error",
+                finding.message,
+                file=finding.path,
+                line=finding.line,
+                title=finding.code,
             )
         )
     view = error_view(message, findings, context.head_sha or "")
@@ -200,7 +208,12 @@ def _publish_error(
     if context.head_sha:
         publisher.comment(render_comment(view))
         if inputs.report in ("status", "both"):
-            publisher.status(context.head_sha, "failure", "spectra", f"unusable plan or configuration: {message}")
+            publisher.status(
+                context.head_sha,
+                "failure",
+                "spectra",
+                f"unusable plan or configuration: {message}",
+            )
     return 2
 
 
@@ -215,7 +228,9 @@ def _write_files(
     results_dir: str | None = None,
 ) -> None:
     redactor = make_redactor(env, inputs)
-    actions.write_summary(env.get("GITHUB_STEP_SUMMARY"), redactor.redact(render_summary(view)))
+    actions.write_summary(
+        env.get("GITHUB_STEP_SUMMARY"), redactor.redact(render_summary(view))
+    )
     outputs = {"result": result, "affected-tasks": json.dumps(affected)}
     if comment_url:
         outputs["comment-url"] = comment_url
@@ -231,12 +246,18 @@ def _annotate(gate: GateResult) -> list[tuple[str, str, str]]:
         if row.tasks:
             message += f" (tasks {', '.join(row.tasks)})"
         level = "error" if row.severity == "error" else "warning"
-        actions.emit(actions.annotation(level, message, file=row.path, title="spectra ownership"))
+        actions.emit(
+            actions.annotation(level, message, file=row.path, title="spectra ownership")
+        )
         file_messages.append((row.path, row.severity, message))
     for finding in gate.plan_findings:
         actions.emit(
             actions.annotation(
-                finding.severity.value, finding.message, file=finding.path, line=finding.line, title=finding.code
+                finding.severity.value,
+                finding.message,
+                file=finding.path,
+                line=finding.line,
+                title=finding.code,
             )
         )
     return file_messages
@@ -248,14 +269,22 @@ def publish_gate(
     env: Mapping[str, str],
     publisher: Publisher,
     gate: GateResult,
+    *,
+    check_stale: bool = True,
 ) -> None:
-    """Write the report of a finished gate run to GitHub and the runner."""
+    """Write the report of a finished gate run to GitHub and the runner.
+
+    With ``check_stale``, a run whose head is no longer the pull request's
+    head leaves the comment to the newer run and only sets its own statuses.
+    """
     assert context.pr_number is not None and context.head_sha
     head = context.head_sha
     view = gate.view
     view.run_url = context.run_url
     file_messages = _annotate(gate)
-    current_head = _current_head(publisher.client, context.pr_number)
+    current_head = (
+        _current_head(publisher.client, context.pr_number) if check_stale else None
+    )
     stale = current_head is not None and current_head != head
     if stale:
         logger.warning(

@@ -18,10 +18,11 @@ import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from spectra_action import __version__, lint_command
+from spectra_action import __version__
+from spectra_action import lint_command
 from spectra_action.changes import default_base
 from spectra_action.errors import GitError, SpectraError
-from spectra_action.inputs import parse_duration
+from spectra_action.config import parse_duration
 from spectra_action.pipeline import GateRequest, UnusablePlanError, error_view, run_gate
 from spectra_action.redact import Redactor
 from spectra_action.report import render_comment
@@ -33,7 +34,9 @@ logger = logging.getLogger("spectra_action")
 
 def _setup_logging(verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("spectra-action: %(levelname)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("spectra-action: %(levelname)s: %(message)s")
+    )
     root = logging.getLogger("spectra_action")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -60,7 +63,9 @@ def checkout_of(repo: Path, head: str) -> Iterator[tuple[Path, str]]:
     is used, uncommitted edits included. Otherwise a temporary worktree is
     made, so the verify commands see exactly the head commit's files.
     """
-    head_sha = _git(repo, "rev-parse", "--verify", "--end-of-options", f"{head}^{{commit}}")
+    head_sha = _git(
+        repo, "rev-parse", "--verify", "--end-of-options", f"{head}^{{commit}}"
+    )
     current = _git(repo, "rev-parse", "HEAD")
     if head_sha == current:
         yield repo, head_sha
@@ -90,7 +95,9 @@ def _check(args: argparse.Namespace) -> int:
         words = args.tasks.replace(",", " ").split()
         forced = [word.zfill(3) if word.isdigit() else word.lower() for word in words]
     with checkout_of(top, args.head) as (tree, head_sha):
-        base_sha = _git(top, "rev-parse", "--verify", "--end-of-options", f"{base}^{{commit}}")
+        base_sha = _git(
+            top, "rev-parse", "--verify", "--end-of-options", f"{base}^{{commit}}"
+        )
         request = GateRequest(
             repo_root=tree,
             head=head_sha,
@@ -116,10 +123,16 @@ def _check(args: argparse.Namespace) -> int:
     return gate.exit_code
 
 
-def _print_error(args: argparse.Namespace, message: str, findings: Sequence[object]) -> None:
+def _print_error(
+    args: argparse.Namespace, message: str, findings: Sequence[object]
+) -> None:
     view = error_view(message, findings)  # type: ignore[arg-type]
     if args.format == "json":
-        print(json.dumps({"schema_version": 1, "result": "error", "error": message}, indent=2))
+        print(
+            json.dumps(
+                {"schema_version": 1, "result": "error", "error": message}, indent=2
+            )
+        )
     else:
         sys.stdout.write(render_comment(view))
 
@@ -132,40 +145,68 @@ def build_parser() -> argparse.ArgumentParser:
             "GitHub Action, reading GITHUB_* and INPUT_* variables."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log debug messages"
+    )
     commands = parser.add_subparsers(dest="command")
     check = commands.add_parser(
         "check",
         help="run the gate on a local checkout and print the checklist comment",
         description="Run the gate on a local git checkout, without GitHub.",
     )
-    check.add_argument("--repo", default=".", help="path of the git checkout (default: .)")
+    check.add_argument(
+        "--repo", default=".", help="path of the git checkout (default: .)"
+    )
     check.add_argument(
         "--base",
         help="base commit or ref (default: the merge base with the remote's default branch)",
     )
-    check.add_argument("--head", default="HEAD", help="head commit or ref (default: HEAD)")
-    check.add_argument("--plan", default=".spectra/plan.md", help="plan path in the repository")
     check.add_argument(
-        "--config", default=".github/spectra.yml", help="configuration file in the repository"
+        "--head", default="HEAD", help="head commit or ref (default: HEAD)"
     )
     check.add_argument(
-        "--format", choices=("markdown", "json"), default="markdown", help="output format"
-    )
-    check.add_argument("--tasks", help="run these task ids (or all) instead of the automatic selection")
-    check.add_argument(
-        "--task-timeout", default="20m", help="limit per verify command: seconds or 90s, 20m, 1h"
+        "--plan", default=".spectra/plan.md", help="plan path in the repository"
     )
     check.add_argument(
-        "--max-parallel", type=int, default=0, help="verify commands at once (default: CPUs)"
+        "--config",
+        default=".github/spectra.yml",
+        help="configuration file in the repository",
     )
     check.add_argument(
-        "--no-dependents", action="store_true", help="do not select tasks that depend on affected ones"
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="output format",
     )
-    check.add_argument("--results-dir", help="write one full log per task into this directory")
     check.add_argument(
-        "--stream", action="store_true", help="print verify output to stderr while it runs"
+        "--tasks", help="run these task ids (or all) instead of the automatic selection"
+    )
+    check.add_argument(
+        "--task-timeout",
+        default="20m",
+        help="limit per verify command: seconds or 90s, 20m, 1h",
+    )
+    check.add_argument(
+        "--max-parallel",
+        type=int,
+        default=0,
+        help="verify commands at once (default: CPUs)",
+    )
+    check.add_argument(
+        "--no-dependents",
+        action="store_true",
+        help="do not select tasks that depend on affected ones",
+    )
+    check.add_argument(
+        "--results-dir", help="write one full log per task into this directory"
+    )
+    check.add_argument(
+        "--stream",
+        action="store_true",
+        help="print verify output to stderr while it runs",
     )
     lint = commands.add_parser(
         "lint",

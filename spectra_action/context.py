@@ -20,6 +20,8 @@ class CommentEvent(BaseModel):
     body: str
     user_login: str
     user_type: str
+    sender_login: str
+    sender_type: str
     previous_body: str | None = None
 
 
@@ -125,6 +127,7 @@ def _comment_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
     issue = payload.get("issue") or {}
     comment = payload.get("comment") or {}
     user = comment.get("user") or {}
+    sender = payload.get("sender") or user
     previous = ((payload.get("changes") or {}).get("body") or {}).get("from")
     return {
         "pr_number": issue.get("number"),
@@ -139,6 +142,8 @@ def _comment_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
             body=str(comment.get("body") or ""),
             user_login=str(user.get("login", "")),
             user_type=str(user.get("type", "")),
+            sender_login=str(sender.get("login", "")),
+            sender_type=str(sender.get("type", "")),
             previous_body=previous if isinstance(previous, str) else None,
         ),
     }

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel
 
+from spectra_action.config import parse_duration
 from spectra_action.errors import ConfigError
 
 Mode = Literal["run", "plan", "verify", "report"]
@@ -16,9 +16,6 @@ ChangedFilesSource = Literal["auto", "git", "api"]
 ReportMode = Literal["status", "check-run", "both", "none"]
 TaskStatuses = Literal["auto", "all", "selected", "none"]
 Permission = Literal["admin", "write"]
-
-_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)([smh])")
-_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def get_input(env: Mapping[str, str], name: str, default: str = "") -> str:
@@ -35,25 +32,9 @@ def get_input(env: Mapping[str, str], name: str, default: str = "") -> str:
     return default
 
 
-def parse_duration(value: str, *, name: str) -> float:
-    """Convert ``300``, ``90s``, ``20m``, ``1h`` or ``1h30m`` to seconds."""
-    text = value.strip().lower()
-    try:
-        seconds = float(text)
-    except ValueError:
-        parts = _DURATION_RE.findall(text)
-        if not parts or "".join(n + u for n, u in parts) != text:
-            raise ConfigError(
-                f"invalid {name} {value!r}: use a number of seconds or a "
-                "duration such as 90s, 20m or 1h"
-            ) from None
-        seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
-    if seconds <= 0:
-        raise ConfigError(f"invalid {name} {value!r}: it must be greater than zero")
-    return seconds
-
-
-def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+def _choice(
+    env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]
+) -> str:
     value = get_input(env, name, default).lower()
     if value not in allowed:
         raise ConfigError(
@@ -71,7 +52,9 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise ConfigError(f"invalid input {name} {raw!r}: use a whole number of 1 or more")
+        raise ConfigError(
+            f"invalid input {name} {raw!r}: use a whole number of 1 or more"
+        )
     return number
 
 
@@ -116,23 +99,25 @@ def read_inputs(env: Mapping[str, str]) -> ActionInputs:
         token=get_input(env, "token") or env.get("GITHUB_TOKEN", ""),
         plan_path=get_input(env, "plan-path", ".spectra/plan.md"),
         config_path=get_input(env, "config-path", ".github/spectra.yml"),
-        mode=_choice(env, "mode", "run", ("run", "plan", "verify", "report")),  # type: ignore[arg-type]
+        mode=_choice(env, "mode", "run", ("run", "plan", "verify", "report")),
         tasks=get_input(env, "tasks"),
         max_parallel=_positive_int(env, "max-parallel", os.cpu_count() or 1),
         task_timeout=parse_duration(timeout, name="task-timeout"),
         run_dependents=_boolean(env, "run-dependents", True),
-        changed_files=_choice(env, "changed-files", "auto", ("auto", "git", "api")),  # type: ignore[arg-type]
-        report=_choice(env, "report", "status", ("status", "check-run", "both", "none")),  # type: ignore[arg-type]
+        changed_files=_choice(env, "changed-files", "auto", ("auto", "git", "api")),
+        report=_choice(
+            env, "report", "status", ("status", "check-run", "both", "none")
+        ),
         task_statuses=_choice(
             env, "task-statuses", "auto", ("auto", "all", "selected", "none")
-        ),  # type: ignore[arg-type]
+        ),
         template_path=get_input(env, "template-path"),
         summary_template_path=get_input(env, "summary-template-path"),
         results_dir=get_input(env, "results-dir"),
         max_jobs=_positive_int(env, "max-jobs", 16),
         required_permission=_choice(
             env, "required-permission", "write", ("admin", "write")
-        ),  # type: ignore[arg-type]
+        ),
         tail_lines=_positive_int(env, "tail-lines", 200),
         tail_bytes=_positive_int(env, "tail-bytes", 32768),
     )

@@ -182,7 +182,7 @@ def _task_rows(
         if task.id in results:
             result = results[task.id]
             row.status = _OUTCOME_ROWS[result.outcome]
-            row.detail = result.message
+            row.detail = "" if result.outcome is Outcome.PASSED else result.message
             row.duration = result.duration
             row.tail = result.tail
         elif task.id in selection.blocked:
@@ -278,13 +278,19 @@ def run_gate(request: GateRequest) -> GateResult:
         request.plan_path in (change.path, change.previous_path)
         for change in changes.files
     )
-    ticked = ticked_tasks(plan_at(repo, base, request.plan_path), plan) if plan_changed else []
+    ticked = (
+        ticked_tasks(plan_at(repo, base, request.plan_path), plan)
+        if plan_changed
+        else []
+    )
     forced = request.forced
     if forced is not None and "all" in forced:
         forced = plan.task_ids
     previous = request.previous
     attempts = {k: v.attempts for k, v in previous.tasks.items()} if previous else {}
-    outcomes = {k: v.outcome or "" for k, v in previous.tasks.items()} if previous else {}
+    outcomes = (
+        {k: v.outcome or "" for k, v in previous.tasks.items()} if previous else {}
+    )
     selection = select_tasks(
         plan,
         verdicts,
@@ -298,7 +304,9 @@ def run_gate(request: GateRequest) -> GateResult:
     settings = request.settings.model_copy(
         update={"timeouts": {**_config_timeouts(config), **request.settings.timeouts}}
     )
-    logger.info("Running %d tasks: %s", len(selection.run), ", ".join(selection.run) or "none")
+    logger.info(
+        "Running %d tasks: %s", len(selection.run), ", ".join(selection.run) or "none"
+    )
     results = run_tasks(
         plan,
         selection.run,
@@ -307,7 +315,17 @@ def run_gate(request: GateRequest) -> GateResult:
         env=request.env,
         redactor=request.redactor,
     )
-    return _assemble(request, plan, config, changes, verdicts, selection, results, plan_changed, ticked)
+    return _assemble(
+        request,
+        plan,
+        config,
+        changes,
+        verdicts,
+        selection,
+        results,
+        plan_changed,
+        ticked,
+    )
 
 
 def _config_timeouts(config: SpectraConfig) -> dict[str, float]:
@@ -330,23 +348,28 @@ def _assemble(
     ticked: Sequence[str],
 ) -> GateResult:
     state = _next_state(plan, request.head, results, request.previous, selection)
-    rows = _task_rows(plan, selection, results, state, request.previous, request.keep_previous)
+    rows = _task_rows(
+        plan, selection, results, state, request.previous, request.keep_previous
+    )
     files = _file_rows(verdicts, config.policy)
     plan_findings = list(plan.findings) if plan_changed else []
     reasons: list[str] = []
     failing = [row for row in rows if row.selected and row.failing]
     if failing:
         reasons.append(
-            "tasks "
-            + ", ".join(f"{row.id} {row.status.value}" for row in failing)
+            "tasks " + ", ".join(f"{row.id} {row.status.value}" for row in failing)
         )
     file_errors = [row for row in files if row.severity == "error"]
     if file_errors:
-        kinds = sorted({row.verdict for row in file_errors})
-        reasons.append(f"{len(file_errors)} changed files are {' or '.join(kinds)}")
+        kinds = " or ".join(sorted({row.verdict for row in file_errors}))
+        if len(file_errors) == 1:
+            reasons.append(f"1 changed file is {kinds}")
+        else:
+            reasons.append(f"{len(file_errors)} changed files are {kinds}")
     plan_errors = [f for f in plan_findings if f.severity is Severity.ERROR]
     if plan_errors:
-        reasons.append(f"the changed plan has {len(plan_errors)} lint errors")
+        noun = "error" if len(plan_errors) == 1 else "errors"
+        reasons.append(f"the changed plan has {len(plan_errors)} lint {noun}")
     if not changes.complete:
         reasons.append(changes.note or "the list of changed files is incomplete")
     notes = [changes.note] if changes.note else []
@@ -380,7 +403,9 @@ def _assemble(
         result=result,
         exit_code=1 if reasons else 0,
         reasons=reasons,
-        file_findings=[v for v in verdicts if _policy_severity(config.policy, v.kind) != "off"],
+        file_findings=[
+            v for v in verdicts if _policy_severity(config.policy, v.kind) != "off"
+        ],
         plan_findings=plan_findings,
     )
 
@@ -395,7 +420,9 @@ class UnusablePlanError(Exception):
         self.findings = list(findings)
 
 
-def error_view(message: str, findings: Sequence[Finding] = (), head_sha: str = "") -> ReportView:
+def error_view(
+    message: str, findings: Sequence[Finding] = (), head_sha: str = ""
+) -> ReportView:
     """Return the report for a run that could not gate at all (exit 2)."""
     return ReportView(
         result="error",

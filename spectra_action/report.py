@@ -59,6 +59,19 @@ ICONS = {
 }
 
 
+_MERMAID_STYLES = {
+    RowStatus.PASSED: "fill:#d4edda,stroke:#28a745",
+    RowStatus.FAILED: "fill:#f8d7da,stroke:#dc3545",
+    RowStatus.TIMED_OUT: "fill:#f8d7da,stroke:#dc3545",
+    RowStatus.ERROR: "fill:#f8d7da,stroke:#dc3545",
+    RowStatus.BLOCKED: "fill:#fff3cd,stroke:#ffc107",
+    RowStatus.STUCK: "fill:#fff3cd,stroke:#ffc107",
+    RowStatus.NOT_RUN: "fill:#fff3cd,stroke:#ffc107",
+    RowStatus.COMPLETE: "fill:#e2e3e5,stroke:#6c757d",
+    RowStatus.NOT_AFFECTED: "fill:#ffffff,stroke:#6c757d",
+}
+
+
 class TaskRow(BaseModel):
     """One task line of the checklist, in plan order."""
 
@@ -83,6 +96,11 @@ class TaskRow(BaseModel):
     @property
     def failing(self) -> bool:
         return self.status in FAILING
+
+    @property
+    def ran_and_failed(self) -> bool:
+        """Whether the verify command ran and failed, so its output matters."""
+        return self.status in (RowStatus.FAILED, RowStatus.TIMED_OUT, RowStatus.ERROR)
 
 
 class FileRow(BaseModel):
@@ -192,16 +210,11 @@ def mermaid_graph(plan: Plan, rows: Sequence[TaskRow], *, max_nodes: int = 60) -
         for dependency in task.dependencies if task else ():
             if dependency in shown:
                 lines.append(f"  T{dependency} --> T{task_id}")
+    used = {by_id[task_id].status for task_id in nodes}
     lines += [
-        "  classDef passed fill:#d4edda,stroke:#28a745",
-        "  classDef failed fill:#f8d7da,stroke:#dc3545",
-        "  classDef timed_out fill:#f8d7da,stroke:#dc3545",
-        "  classDef error fill:#f8d7da,stroke:#dc3545",
-        "  classDef blocked fill:#fff3cd,stroke:#ffc107",
-        "  classDef stuck fill:#fff3cd,stroke:#ffc107",
-        "  classDef not_run fill:#fff3cd,stroke:#ffc107",
-        "  classDef complete fill:#e2e3e5,stroke:#6c757d",
-        "  classDef not_affected fill:#ffffff,stroke:#6c757d",
+        f"  classDef {status.name.lower()} {_MERMAID_STYLES[status]}"
+        for status in RowStatus
+        if status in used
     ]
     return "\n".join(lines)
 
