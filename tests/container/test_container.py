@@ -32,8 +32,8 @@ IMAGE = os.environ.get("SPECTRA_ACTION_IMAGE", "spectra-action:test")
 REPOSITORY = "octo-org/widgets"
 PULL_NUMBER = 7
 HEAD_BRANCH = "feature/greeting"
-# The hosted runner's user; the container runs as root, so a workspace owned
-# by this uid reproduces git's ownership check.
+# The uid of the hosted runner's user. The container runs as root, so a
+# workspace owned by this uid triggers git's ownership check.
 RUNNER_UID = 1001
 CONTAINER_TIMEOUT_SECONDS = 300
 
@@ -121,8 +121,8 @@ def _make_pull_request(root: Path, files: Mapping[str, str]) -> PullRequest:
     """Commit the plan on main, then ``files`` on a branch, like a PR checkout.
 
     HEAD ends detached at the head commit, as actions/checkout leaves it with
-    ``ref: <head sha>``. The merge commit stands in for the test merge commit
-    that GITHUB_SHA names on pull_request runs.
+    ``ref: <head sha>``. The extra merge commit plays the part of the test
+    merge commit that GITHUB_SHA names on pull_request runs.
     """
     workspace = init_repo(root)
     (workspace / ".spectra").mkdir()
@@ -332,8 +332,9 @@ def _register_pull(fake: FakeGitHub, pull: PullRequest) -> None:
     fake.add_commit(REPOSITORY, pull.merge_sha)
 
 
-# Fixed inputs keep the assertions independent of the "auto" choices: the
-# workspace has the full history, and every task gets its own status.
+# Fixed inputs keep the assertions independent of the "auto" choices. The
+# workspace has the full history, so git lists the changed files, and every
+# task gets its own status.
 GATE_INPUTS = {"changed-files": "git", "task-statuses": "all", "task-timeout": "60s"}
 
 
