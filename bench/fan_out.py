@@ -26,8 +26,8 @@ GROUPS = 40
 MAX_JOBS = 16
 TARGET_RATIO = 1.10
 # Task durations are drawn uniformly from this range, in seconds.
-SHORTEST_TASK = 5.0
-LONGEST_TASK = 300.0
+MIN_TASK_SECONDS = 5.0
+MAX_TASK_SECONDS = 300.0
 
 
 def build_plan(seed: int) -> tuple[Plan, dict[str, float]]:
@@ -51,7 +51,7 @@ def build_plan(seed: int) -> tuple[Plan, dict[str, float]]:
             Task(id=task_id, title=task_id, line=index + 1, dependencies=dependencies)
         )
         earlier.append(task_id)
-        durations[task_id] = rng.uniform(SHORTEST_TASK, LONGEST_TASK)
+        durations[task_id] = rng.uniform(MIN_TASK_SECONDS, MAX_TASK_SECONDS)
     return Plan(path="bench-plan.md", tasks=tasks), durations
 
 

@@ -2,8 +2,8 @@
 
 Everything here is pure: the caller fetches the comment, checks the
 commenter's permission and posts replies. Markdown block structure comes from
-markdown-it-py's CommonMark parser, so a command counts only where a reader of
-the rendered comment sees it as plain text at the start of a line.
+markdown-it-py's CommonMark parser, so a command counts only where the
+rendered comment shows it as plain text at the start of a line.
 """
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ from markdown_it.token import Token
 from pydantic import BaseModel, ConfigDict
 
 # A comment is read up to whichever limit comes first. GitHub itself caps a
-# comment body at 65,536 characters, so the character limit only bites on
+# comment body at 65,536 characters, so the character limit matters only for
 # bodies that did not come from GitHub.
 MAX_LINES = 200
 MAX_CHARS = 64 * 1024
-# Longest line text copied into a ParseProblem, so a reply stays readable.
+# Maximum length of the line text copied into a ParseProblem, so that a reply
+# stays readable.
 MAX_PROBLEM_TEXT = 120
-# Longest word still looked up as a task id. Longer words are reported as
-# unknown ids without any lookup.
+# Maximum length of a word that is looked up as a task id. Longer words are
+# reported as unknown ids without any lookup.
 MAX_ID_LENGTH = 12
 # Valid ids listed in an unknown-id message before the rest are only counted.
 MAX_LISTED_IDS = 20
@@ -66,7 +67,7 @@ _KEYWORDS = frozenset(keyword.value for keyword in Keyword)
 class Command(BaseModel):
     """One accepted command.
 
-    ``targets`` holds plan task ids as the plan spells them (``"002"``), or a
+    ``targets`` contains plan task ids as the plan spells them (``"002"``), or a
     single keyword (``["failed"]`` or ``["all"]``), and is empty for ``help``.
     ``line`` is the 1-based line of the comment body.
     """
@@ -133,9 +134,9 @@ def help_text() -> str:
             "",
             "- `/spectra rerun 002 003`: run the verify commands of these tasks"
             " again. Ids may drop leading zeros and may be separated by commas.",
-            "- `/spectra rerun failed`: run the tasks that failed in the last"
-            " run again.",
-            "- `/spectra rerun all`: run every task this pull request selects again.",
+            "- `/spectra rerun failed`: run the tasks that failed, timed out,"
+            " were blocked or got stuck in the last run again.",
+            "- `/spectra rerun all`: run every task of the plan again.",
             "- `/spectra reset 002`: clear the recorded attempts of a task, so a"
             " task that ran out of attempts can run again. Takes ids, `failed`"
             " or `all` like rerun.",

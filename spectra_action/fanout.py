@@ -25,8 +25,8 @@ from spectra_action.plan.models import Plan
 logger = logging.getLogger("spectra_action.fanout")
 
 RESULT_SCHEMA_VERSION = 1
-# Largest result file that read_results accepts, and that write_result keeps
-# to by shortening the output tail.
+# Maximum size in bytes of a result file. read_results rejects larger files,
+# and write_result shortens the output tail to stay within it.
 MAX_RESULT_BYTES = 1024 * 1024
 # Upper bound on rebalancing steps after LPT, per packed group. Each step
 # leaves the sorted loads lexicographically smaller, so the loop ends without
@@ -96,9 +96,10 @@ def pack_groups(
     Uses longest-processing-time-first (LPT): groups are taken longest first
     and each goes to the entry with the least expected time so far, ties to
     the lower entry. Then single moves and swaps of groups out of the longest
-    entry run while they shorten it. A task without a usable duration (missing, negative, NaN or
-    infinite) counts as the mean of the usable durations of the tasks being
-    packed, or as 1 second when none is usable, which splits by task count.
+    entry run while they shorten it. A task without a usable duration
+    (missing, negative, NaN or infinite) counts as the mean of the usable
+    durations of the tasks being packed, or as 1 second when none is usable,
+    which splits by task count.
     Within an entry, groups keep their order in ``groups``.
     """
     if max_jobs < 1:
@@ -137,7 +138,7 @@ def write_result(results_dir: Path, result: ResultFile) -> Path:
 
     The file is written to a temporary name first and then renamed, so a
     reader never sees half a file. When the JSON would exceed
-    MAX_RESULT_BYTES, the start of ``tail`` is dropped until it fits.
+    MAX_RESULT_BYTES, the start of ``tail`` is dropped so that it fits.
     """
     results_dir.mkdir(parents=True, exist_ok=True)
     data = _fitting_json(result)
@@ -158,11 +159,12 @@ def read_results(
     """Read the result files of one run and reject every file that does not fit.
 
     Files are read in name order. A file is rejected when it is a symbolic
-    link, not a regular file, larger than MAX_RESULT_BYTES, not a ``.json``
-    file, not UTF-8 JSON, of another schema version, invalid for ResultFile,
-    from another head SHA or plan hash, for a task outside ``selection``, or
-    for a task that an earlier file already covered. Never raises on a bad
-    file or a missing directory.
+    link, not a regular file, larger than MAX_RESULT_BYTES or not named
+    ``*.json``. It is also rejected when its content is not UTF-8 JSON, has
+    another schema version or is invalid for ResultFile. Finally, a valid
+    result is rejected when it comes from another head SHA or plan hash, is
+    for a task outside ``selection``, or is for a task that an earlier file
+    already covered. Never raises on a bad file or a missing directory.
     """
     results: dict[str, ResultFile] = {}
     sources: dict[str, Path] = {}
