@@ -19,6 +19,8 @@ from spectra_action.pipeline import (
     GateResult,
     UnusablePlanError,
     error_view,
+    finish_gate,
+    prepare_gate,
     run_gate,
 )
 from spectra_action.plan import Finding
@@ -41,6 +43,8 @@ def run_action(env: Mapping[str, str]) -> int:
     actions.mark_safe_directory(context.workspace)
     if context.event_name in PULL_REQUEST_EVENTS and context.pr_number:
         return gate_pull_request(context, inputs, env)
+    if context.event_name == "workflow_run" and inputs.mode == "report":
+        return report_workflow_run(context, inputs, env)
     if context.event_name == "issue_comment":
         from spectra_action.comment_action import handle_comment
 
@@ -110,6 +114,8 @@ def gate_pull_request(
     context: EventContext, inputs: ActionInputs, env: Mapping[str, str]
 ) -> int:
     """Gate one pull request: run the plan's checks and publish the report."""
+    if inputs.mode in ("plan", "verify"):
+        return _unprivileged_mode(context, inputs, env)
     assert context.pr_number is not None and context.head_sha
     client = make_client(context, inputs, env)
     redactor = make_redactor(env, inputs)
@@ -122,7 +128,13 @@ def gate_pull_request(
     previous = publisher.previous_state()
     settings = run_settings(inputs, env)
     try:
-        gate = _run(context, inputs, env, client, previous, settings, redactor)
+        request = build_request(
+            context, inputs, env, client, previous, settings, redactor
+        )
+        if inputs.mode == "report":
+            gate = _collect_report(request, inputs, env)
+        else:
+            gate = run_gate(request)
     except UnusablePlanError as error:
         return _publish_error(
             context, inputs, env, publisher, str(error), error.findings
@@ -133,7 +145,78 @@ def gate_pull_request(
     return gate.exit_code
 
 
-def _run(
+def _collect_report(
+    request: GateRequest, inputs: ActionInputs, env: Mapping[str, str]
+) -> GateResult:
+    from spectra_action.fanout_action import collected_results
+
+    prepared = prepare_gate(request)
+    results_dir = request.settings.results_dir
+    assert results_dir is not None
+    results, notes = collected_results(results_dir, prepared, request.head)
+    gate = finish_gate(request, prepared, results)
+    gate.view.notes.extend(notes)
+    return gate
+
+
+def _unprivileged_mode(
+    context: EventContext, inputs: ActionInputs, env: Mapping[str, str]
+) -> int:
+    """Run mode plan or verify, which write nothing to GitHub, so a read-only
+    token (a fork's pull request) is enough."""
+    from spectra_action.fanout_action import run_plan_mode, run_verify_mode
+
+    client = make_client(context, inputs, env)
+    redactor = make_redactor(env, inputs)
+    previous = None
+    if inputs.mode == "plan" and context.pr_number is not None:
+        publisher = Publisher(
+            client, number=context.pr_number, redactor=redactor, target_url=None
+        )
+        previous = publisher.previous_state()
+    settings = run_settings(inputs, env)
+    request = build_request(context, inputs, env, client, previous, settings, redactor)
+    if inputs.mode == "plan":
+        return run_plan_mode(request, inputs, env, context)
+    return run_verify_mode(request, inputs, env, context)
+
+
+def report_workflow_run(
+    context: EventContext, inputs: ActionInputs, env: Mapping[str, str]
+) -> int:
+    """Publish fan-out results from a ``workflow_run`` event.
+
+    The artifact names the pull request; the API must confirm that the pull
+    request exists and that its head is the artifact's head SHA. Only data
+    read from validated result files reaches the report.
+    """
+    from spectra_action.fanout_action import read_pull_record, verify_fork_pull
+
+    settings = run_settings(inputs, env)
+    assert settings.results_dir is not None
+    record = read_pull_record(settings.results_dir)
+    client = make_client(context, inputs, env)
+    verify_fork_pull(client, record)
+    pull = client.pull(record.number)
+    pr_context = context.model_copy(
+        update={
+            "pr_number": pull.number,
+            "head_sha": pull.head_sha,
+            "base_sha": pull.base_sha,
+            "head_ref": pull.head_ref,
+            "base_ref": pull.base_ref,
+            "head_repo": pull.head_repo,
+            "title": pull.title,
+            "body": pull.body,
+            "labels": pull.labels,
+            "is_pull_request": True,
+        }
+    )
+    report_inputs = inputs.model_copy(update={"mode": "report"})
+    return gate_pull_request(pr_context, report_inputs, env)
+
+
+def build_request(
     context: EventContext,
     inputs: ActionInputs,
     env: Mapping[str, str],
@@ -141,7 +224,8 @@ def _run(
     previous: RunState | None,
     settings: RunSettings,
     redactor: Redactor,
-) -> GateResult:
+) -> GateRequest:
+    """Build the gate request for a pull request from the workspace's plan."""
     from spectra_action.config import load_config
     from spectra_action.plan import load_plan
 
@@ -162,7 +246,7 @@ def _run(
     def client_files() -> Iterator[tuple[str, str, str | None]]:
         return client.pull_files(number)
 
-    request = GateRequest(
+    return GateRequest(
         repo_root=workspace,
         head=context.head_sha or "HEAD",
         base=context.base_sha,
@@ -180,7 +264,6 @@ def _run(
         plan_override=plan,
         config_override=config,
     )
-    return run_gate(request)
 
 
 def _publish_error(

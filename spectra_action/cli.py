@@ -18,11 +18,10 @@ import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from spectra_action import __version__
-from spectra_action import lint_command
+from spectra_action import __version__, lint_command
 from spectra_action.changes import default_base
-from spectra_action.errors import GitError, SpectraError
 from spectra_action.config import parse_duration
+from spectra_action.errors import GitError, SpectraError
 from spectra_action.pipeline import GateRequest, UnusablePlanError, error_view, run_gate
 from spectra_action.redact import Redactor
 from spectra_action.report import render_comment
@@ -162,7 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--base",
-        help="base commit or ref (default: the merge base with the remote's default branch)",
+        help=(
+            "base commit or ref "
+            "(default: the merge base with the remote's default branch)"
+        ),
     )
     check.add_argument(
         "--head", default="HEAD", help="head commit or ref (default: HEAD)"
@@ -241,7 +243,7 @@ def entrypoint() -> int:
         return main()
     except KeyboardInterrupt:
         return 130
-    except Exception:  # noqa: BLE001 - the last guard prints the bug report
+    except Exception:
         traceback.print_exc()
         print(
             "spectra-action: error: unexpected failure (a bug in spectra-action); "

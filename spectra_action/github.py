@@ -176,7 +176,8 @@ class GitHubClient:
                 wait = _rate_limit_wait(error)
                 if wait is None and error.status < 500:
                     raise GitHubError(
-                        f"{endpoint} failed with HTTP {error.status}: {_message(error)}",
+                        f"{endpoint} failed with HTTP {error.status}: "
+                        f"{_message(error)}",
                         status=error.status,
                         endpoint=endpoint,
                     ) from error
@@ -188,7 +189,10 @@ class GitHubClient:
                 wait = min(self.retry.max_delay, delay) * (0.5 + random.random() / 2)
                 delay *= 2
             elapsed = time.monotonic() - started
-            if attempt == self.retry.attempts or elapsed + wait > self.retry.total_seconds:
+            if (
+                attempt == self.retry.attempts
+                or elapsed + wait > self.retry.total_seconds
+            ):
                 raise GitHubError(
                     f"{endpoint} failed after {attempt} attempts: {reason}",
                     status=None if reason.startswith("connection") else 500,
@@ -211,7 +215,9 @@ class GitHubClient:
             self.counter.writes += 1
         else:
             self.counter.reads += 1
-        self.counter.by_endpoint[endpoint] = self.counter.by_endpoint.get(endpoint, 0) + 1
+        self.counter.by_endpoint[endpoint] = (
+            self.counter.by_endpoint.get(endpoint, 0) + 1
+        )
 
     # -- reads ------------------------------------------------------------
 
@@ -247,7 +253,9 @@ class GitHubClient:
                 for item in pr.get_files()
             ]
 
-        yield from self.call(f"GET /repos/{self._repo_name}/pulls/{number}/files", fetch)
+        yield from self.call(
+            f"GET /repos/{self._repo_name}/pulls/{number}/files", fetch
+        )
 
     def bot_login(self) -> str:
         """Return the login that comments written with this token carry.
@@ -324,14 +332,16 @@ class GitHubClient:
             created = issue.create_comment(body)
         except (GithubException, requests.ConnectionError, requests.Timeout) as error:
             status = getattr(error, "status", None)
+            detail = _message(error) if isinstance(error, GithubException) else error
             if isinstance(status, int) and status < 500 and status not in (403, 429):
                 raise GitHubError(
-                    f"{endpoint} failed with HTTP {status}: "
-                    f"{_message(error) if isinstance(error, GithubException) else error}",
+                    f"{endpoint} failed with HTTP {status}: {detail}",
                     status=status,
                     endpoint=endpoint,
                 ) from error
-            logger.warning("%s failed (%s); checking whether it was applied", endpoint, error)
+            logger.warning(
+                "%s failed (%s); checking whether it was applied", endpoint, error
+            )
             again = self.own_comments_with(number, marker)
             if again:
                 self.edit_comment(again[0], body)

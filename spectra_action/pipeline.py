@@ -18,8 +18,14 @@ from pathlib import Path
 from spectra_action.changes import ApiFile, ChangeSet, collect_changes
 from spectra_action.config import Policy, SpectraConfig, load_config
 from spectra_action.ownership import FileVerdict, VerdictKind, judge_changes
-from spectra_action.plan import CheckboxState, Finding, Plan, Severity, load_plan
-from spectra_action.plan import parse_plan_text
+from spectra_action.plan import (
+    CheckboxState,
+    Finding,
+    Plan,
+    Severity,
+    load_plan,
+    parse_plan_text,
+)
 from spectra_action.plan.lint import UNUSABLE_CODES
 from spectra_action.redact import Redactor
 from spectra_action.report import (
@@ -191,6 +197,9 @@ def _task_rows(
         elif task.id in selection.stuck:
             row.status = RowStatus.STUCK
             row.detail = selection.stuck[task.id]
+        elif task.id in selection.run and not keep_previous:
+            row.status = RowStatus.NOT_RUN
+            row.detail = "no result was reported for this task"
         elif keep_previous and previous and task.id in previous.tasks:
             earlier = previous.tasks[task.id]
             if earlier.outcome:
@@ -251,8 +260,24 @@ def _headline(result: str, reasons: Sequence[str], ran: int) -> str:
     return "The gate failed: " + "; ".join(reasons) + "."
 
 
-def run_gate(request: GateRequest) -> GateResult:
-    """Run the whole gate on a local checkout; see the module docstring."""
+@dataclass
+class PreparedGate:
+    """Everything decided before any verify command runs."""
+
+    plan: Plan
+    config: SpectraConfig
+    changes: ChangeSet
+    verdicts: list[FileVerdict]
+    selection: Selection
+    plan_changed: bool
+    ticked: list[str]
+
+
+def prepare_gate(request: GateRequest) -> PreparedGate:
+    """Read the plan and configuration, judge the changes and select tasks.
+
+    Raises UnusablePlanError or SpectraError when there is nothing to gate on.
+    """
     repo = request.repo_root
     plan = request.plan_override or load_plan(repo, request.plan_path)
     blocking = unusable_findings(plan)
@@ -267,12 +292,11 @@ def run_gate(request: GateRequest) -> GateResult:
         source=request.change_source,  # type: ignore[arg-type]
         api_files=request.api_files,
     )
-    scope = set(request.declared) or None
     verdicts = judge_changes(
         plan,
         changes.files,
         ignore=config.effective_ignore(request.plan_path),
-        scope=scope,
+        scope=set(request.declared) or None,
     )
     plan_changed = any(
         request.plan_path in (change.path, change.previous_path)
@@ -301,31 +325,56 @@ def run_gate(request: GateRequest) -> GateResult:
         attempts=attempts,
         last_outcomes=outcomes,
     )
+    return PreparedGate(
+        plan, config, changes, verdicts, selection, plan_changed, ticked
+    )
+
+
+def execute(
+    request: GateRequest, prepared: PreparedGate, task_ids: Sequence[str]
+) -> dict[str, TaskResult]:
+    """Run the verify commands of ``task_ids`` with the request's settings."""
     settings = request.settings.model_copy(
-        update={"timeouts": {**_config_timeouts(config), **request.settings.timeouts}}
+        update={
+            "timeouts": {
+                **_config_timeouts(prepared.config),
+                **request.settings.timeouts,
+            }
+        }
     )
-    logger.info(
-        "Running %d tasks: %s", len(selection.run), ", ".join(selection.run) or "none"
-    )
-    results = run_tasks(
-        plan,
-        selection.run,
-        cwd=repo,
+    logger.info("Running %d tasks: %s", len(task_ids), ", ".join(task_ids) or "none")
+    return run_tasks(
+        prepared.plan,
+        list(task_ids),
+        cwd=request.repo_root,
         settings=settings,
         env=request.env,
         redactor=request.redactor,
     )
+
+
+def finish_gate(
+    request: GateRequest, prepared: PreparedGate, results: dict[str, TaskResult]
+) -> GateResult:
+    """Turn the results of a prepared gate into the verdict and the report."""
     return _assemble(
         request,
-        plan,
-        config,
-        changes,
-        verdicts,
-        selection,
+        prepared.plan,
+        prepared.config,
+        prepared.changes,
+        prepared.verdicts,
+        prepared.selection,
         results,
-        plan_changed,
-        ticked,
+        prepared.plan_changed,
+        prepared.ticked,
     )
+
+
+def run_gate(request: GateRequest) -> GateResult:
+    """Run the whole gate on a local checkout; see the module docstring."""
+    prepared = prepare_gate(request)
+    results = execute(request, prepared, prepared.selection.run)
+    return finish_gate(request, prepared, results)
 
 
 def _config_timeouts(config: SpectraConfig) -> dict[str, float]:

@@ -120,7 +120,9 @@ class Publisher:
                 keep, *extra = existing
                 self.client.edit_comment(keep, body)
                 for duplicate in extra:
-                    logger.info("Deleting duplicate checklist comment %s.", duplicate.id)
+                    logger.info(
+                        "Deleting duplicate checklist comment %s.", duplicate.id
+                    )
                     self.client.delete_comment(duplicate)
                 self.comment_url = str(keep.html_url)
             else:
@@ -149,7 +151,9 @@ class Publisher:
             raise
 
     def pending(self, sha: str) -> None:
-        self.status(sha, "pending", AGGREGATE_CONTEXT, "running the plan's verify commands")
+        self.status(
+            sha, "pending", AGGREGATE_CONTEXT, "running the plan's verify commands"
+        )
 
     def statuses(
         self,
@@ -197,7 +201,9 @@ class Publisher:
     ) -> None:
         summary = self.redactor.redact(summary)
         if len(summary) > CHECK_SUMMARY_LIMIT:
-            summary = summary[: CHECK_SUMMARY_LIMIT - 40] + "\n\n… cut to fit the check run."
+            summary = (
+                summary[: CHECK_SUMMARY_LIMIT - 40] + "\n\n… cut to fit the check run."
+            )
         try:
             self.client.create_check_run(
                 name=AGGREGATE_CONTEXT,

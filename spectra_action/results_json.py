@@ -68,5 +68,7 @@ def gate_document(gate: GateResult) -> dict[str, Any]:
             }
             for row in rows.values()
         ],
-        "plan_findings": [finding.model_dump(mode="json") for finding in gate.plan_findings],
+        "plan_findings": [
+            finding.model_dump(mode="json") for finding in gate.plan_findings
+        ],
     }

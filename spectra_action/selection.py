@@ -106,7 +106,8 @@ def _sort_out(
         budget = task.max_iterations
         if task.state is CheckboxState.STUCK and not forced_here:
             selection.stuck[task_id] = (
-                "marked stuck ([!]) in the plan; set its checkbox to [ ] to run it again"
+                "marked stuck ([!]) in the plan; "
+                "set its checkbox to [ ] to run it again"
             )
         elif (
             budget is not None
@@ -146,5 +147,7 @@ def _unmet_dependency(
         if dependency_id in selection.stuck:
             return f"needs {dependency_id}, which is stuck"
         if dependency.state is not CheckboxState.COMPLETE:
-            return f"needs {dependency_id}, which is {dependency.state.value} in the plan"
+            return (
+                f"needs {dependency_id}, which is {dependency.state.value} in the plan"
+            )
     return None

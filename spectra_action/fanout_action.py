@@ -1,0 +1,221 @@
+"""The action's matrix modes: ``plan`` selects and packs tasks into matrix
+entries, ``verify`` runs one entry and writes result files, ``report`` reads
+every entry's results and publishes them as a single-job run would.
+
+Result files are untrusted input in ``report``: each is validated, and must
+name the head SHA and plan hash of this run and a task of its selection.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from spectra_action import actions
+from spectra_action.context import EventContext
+from spectra_action.errors import ConfigError
+from spectra_action.fanout import (
+    ResultFile,
+    group_tasks,
+    matrix_json,
+    pack_groups,
+    read_results,
+    write_result,
+)
+from spectra_action.github import GitHubError
+from spectra_action.inputs import ActionInputs
+from spectra_action.pipeline import (
+    GateRequest,
+    PreparedGate,
+    execute,
+    prepare_gate,
+)
+from spectra_action.runner import Outcome, TaskResult
+
+logger = logging.getLogger("spectra_action.fanout")
+
+RESULTS_SUBDIR = "results"
+PULL_FILE = "pull.json"
+MAX_PULL_FILE_BYTES = 4096
+
+
+class PullRecord(BaseModel):
+    """The pull request a fan-out run is for, written next to the results so
+    a ``workflow_run`` report knows which pull request to check."""
+
+    number: int
+    head_sha: str
+
+
+def results_path(results_dir: Path) -> Path:
+    return results_dir / RESULTS_SUBDIR
+
+
+def write_pull_record(results_dir: Path, number: int, head_sha: str) -> None:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    record = PullRecord(number=number, head_sha=head_sha)
+    (results_dir / PULL_FILE).write_text(record.model_dump_json())
+
+
+def read_pull_record(results_dir: Path) -> PullRecord:
+    """Read ``pull.json`` from an artifact; raise ConfigError when it is
+    missing, too large or malformed."""
+    path = results_dir / PULL_FILE
+    try:
+        if path.is_symlink() or path.stat().st_size > MAX_PULL_FILE_BYTES:
+            raise ConfigError(
+                f"{path} is not a small regular file; re-run the verify jobs"
+            )
+        return PullRecord.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path} is missing; upload the verify jobs' results-dir with it"
+        ) from None
+    except ValidationError as error:
+        raise ConfigError(
+            f"{path} is not a valid pull record: {error.errors()[0]['msg']}"
+        ) from None
+
+
+def plan_matrix(
+    prepared: PreparedGate, inputs: ActionInputs, durations: Mapping[str, float]
+) -> str:
+    groups = group_tasks(prepared.plan, prepared.selection.run)
+    entries = pack_groups(groups, durations, max_jobs=inputs.max_jobs)
+    logger.info(
+        "Packed %d selected tasks into %d matrix entries.",
+        len(prepared.selection.run),
+        len(entries),
+    )
+    return matrix_json(entries)
+
+
+def run_plan_mode(
+    request: GateRequest,
+    inputs: ActionInputs,
+    env: Mapping[str, str],
+    context: EventContext,
+) -> int:
+    prepared = prepare_gate(request)
+    previous = request.previous
+    durations = {
+        task_id: state.duration
+        for task_id, state in (previous.tasks.items() if previous else ())
+        if state.duration is not None
+    }
+    matrix = plan_matrix(prepared, inputs, durations)
+    results_dir = request.settings.results_dir
+    if results_dir is not None and context.pr_number and context.head_sha:
+        write_pull_record(results_dir, context.pr_number, context.head_sha)
+    actions.write_outputs(
+        env.get("GITHUB_OUTPUT"),
+        {
+            "matrix": matrix,
+            "affected-tasks": json.dumps(prepared.selection.selected),
+        },
+    )
+    return 0
+
+
+def run_verify_mode(
+    request: GateRequest,
+    inputs: ActionInputs,
+    env: Mapping[str, str],
+    context: EventContext,
+) -> int:
+    """Run the tasks the ``tasks`` input names and write one result file each."""
+    prepared = prepare_gate(request)
+    wanted = request.forced or []
+    if not wanted:
+        raise ConfigError(
+            "mode verify needs the tasks input, for example "
+            "`tasks: ${{ matrix.tasks }}` from mode plan's matrix"
+        )
+    results = execute(request, prepared, wanted)
+    results_dir = request.settings.results_dir
+    assert results_dir is not None
+    head = request.head
+    for task_id, result in results.items():
+        write_result(
+            results_path(results_dir),
+            ResultFile(
+                task_id=task_id,
+                head_sha=head,
+                plan_sha256=prepared.plan.sha256,
+                outcome=result.outcome.value,
+                exit_code=result.exit_code,
+                duration=result.duration,
+                tail=result.tail,
+                message=result.message,
+                blocked_by=list(result.blocked_by),
+            ),
+        )
+    if context.pr_number:
+        write_pull_record(results_dir, context.pr_number, head)
+    failed = [r.task_id for r in results.values() if r.outcome is not Outcome.PASSED]
+    actions.write_outputs(
+        env.get("GITHUB_OUTPUT"),
+        {
+            "result": "failed" if failed else "passed",
+            "affected-tasks": json.dumps(list(results)),
+            "results-dir": str(results_dir),
+        },
+    )
+    return 1 if failed else 0
+
+
+def collected_results(
+    results_dir: Path, prepared: PreparedGate, head_sha: str
+) -> tuple[dict[str, TaskResult], list[str]]:
+    """Return the valid results of the selected tasks and the rejection notes."""
+    files, rejected = read_results(
+        results_path(results_dir),
+        head_sha=head_sha,
+        plan_sha256=prepared.plan.sha256,
+        selection=prepared.selection.run,
+    )
+    results: dict[str, TaskResult] = {}
+    for task_id, item in files.items():
+        try:
+            outcome = Outcome(item.outcome)
+        except ValueError:
+            rejected_note = f"{task_id}.json has an unknown outcome {item.outcome!r}"
+            logger.warning("Rejected a result: %s", rejected_note)
+            continue
+        results[task_id] = TaskResult(
+            task_id=task_id,
+            outcome=outcome,
+            exit_code=item.exit_code,
+            duration=item.duration,
+            tail=item.tail,
+            message=item.message,
+            blocked_by=item.blocked_by,
+        )
+    notes = [f"Rejected {Path(r.path).name}: {r.reason}." for r in rejected]
+    return results, notes
+
+
+def verify_fork_pull(client: object, record: PullRecord) -> str:
+    """Check through the API that the artifact's pull request exists and its
+    head is the artifact's head SHA; return that SHA."""
+    from spectra_action.github import GitHubClient
+
+    assert isinstance(client, GitHubClient)
+    try:
+        pull = client.pull(record.number)
+    except GitHubError as error:
+        raise ConfigError(
+            f"pull request #{record.number} named by the results could not be "
+            f"read: {error}"
+        ) from None
+    if pull.head_sha != record.head_sha:
+        raise ConfigError(
+            f"the results are for {record.head_sha[:12]}, but pull request "
+            f"#{record.number} has head {pull.head_sha[:12]}; nothing is reported "
+            "for results of another commit"
+        )
+    return pull.head_sha
