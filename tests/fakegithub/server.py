@@ -116,6 +116,8 @@ class FakeGitHub:
         self.url = f"http://127.0.0.1:{port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
+            # A short poll interval keeps close(), and so each test, fast.
+            kwargs={"poll_interval": 0.05},
             name=f"fake-github-{port}",
             daemon=True,
         )
@@ -573,6 +575,11 @@ class _Exchange:
             del headers["Content-Type"]
         self.validate_response(reply.status, data, headers)
 
+        # Record before sending, so a client that has its answer always finds
+        # the request in ``requests``.
+        self.fake._record(
+            RequestRecord(self.method, self.path, self.query, reply.status)
+        )
         handler = self.handler
         handler.send_response(reply.status)
         for name, value in headers.items():
@@ -580,9 +587,6 @@ class _Exchange:
         handler.end_headers()
         if data:
             handler.wfile.write(data)
-        self.fake._record(
-            RequestRecord(self.method, self.path, self.query, reply.status)
-        )
 
     def validate_response(
         self, status: int, data: bytes, headers: dict[str, str]
