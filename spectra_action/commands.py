@@ -8,8 +8,9 @@ rendered comment shows it as plain text at the start of a line.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Collection, Generator, Iterator
+from collections.abc import Collection, Iterator
 from enum import StrEnum
 
 from markdown_it import MarkdownIt
@@ -38,7 +39,9 @@ _SEPARATOR_RE = re.compile(r"[ \t,]+")
 _DIGITS_RE = re.compile(r"[0-9]+", re.A)
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 _BACKTICKS_RE = re.compile(r"`+")
-_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# A backslash escape of ASCII punctuation, a backtick run or an HTML comment
+# opener: the inline marks that decide where code spans and comments begin.
+_INLINE_MARK_RE = re.compile(r"\\[!-/:-@\[-`{-~]|`+|<!--")
 
 RERUN_CHECKBOX_RE = re.compile(
     r"^- \[(?P<state>[ xX])\] <!-- spectra:rerun:(?P<task_id>[0-9]+) -->(?: |$)",
@@ -247,42 +250,54 @@ def _lines_inside_inline_spans(lines: list[str]) -> set[int]:
         line_starts.append(line_starts[-1] + len(line) + 1)
     hidden: set[int] = set()
     for span_start, span_end in _inline_spans(text):
-        for number, line_start in enumerate(line_starts):
-            if span_start < line_start < span_end:
-                hidden.add(number)
+        first = bisect.bisect_right(line_starts, span_start)
+        last = bisect.bisect_left(line_starts, span_end)
+        hidden.update(range(first, last))
     return hidden
 
 
 def _inline_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the (start, end) offsets of code spans and HTML comments.
+
+    Runs in about linear time on hostile input: closing backtick runs are
+    looked up by width, and once no ``-->`` follows, no later comment can close.
+    """
+    closing_runs = _backtick_runs_by_width(text)
+    comments_can_close = True
     position = 0
-    while position < len(text):
-        char = text[position]
-        if char == "\\" and text[position + 1 : position + 2] in _ASCII_PUNCTUATION:
-            position += 2
-        elif char == "`":
-            position = yield from _code_span(text, position)
-        elif text.startswith("<!--", position):
-            close = text.find("-->", position + 2)
+    while (mark := _INLINE_MARK_RE.search(text, position)) is not None:
+        token = mark.group()
+        position = mark.end()
+        if token.startswith("`"):
+            width = len(token)
+            end = _code_span_end(closing_runs.get(width, []), mark.end(), width)
+            if end is not None:
+                yield mark.start(), end
+                position = end
+        elif token == "<!--" and comments_can_close:
+            close = text.find("-->", mark.start() + 2)
             if close == -1:
-                position += 4
+                comments_can_close = False
             else:
-                yield position, close + 3
+                yield mark.start(), close + 3
                 position = close + 3
-        else:
-            position += 1
 
 
-def _code_span(text: str, start: int) -> Generator[tuple[int, int], None, int]:
-    """Yield the code span opened at ``start`` if it closes, and return the
-    position after it, or after the opening backticks when it does not."""
-    run = _BACKTICKS_RE.match(text, start)
-    assert run is not None
-    width = run.end() - start
-    for closer in _BACKTICKS_RE.finditer(text, run.end()):
-        if closer.end() - closer.start() == width:
-            yield start, closer.end()
-            return closer.end()
-    return run.end()
+def _backtick_runs_by_width(text: str) -> dict[int, list[int]]:
+    """Map each backtick run width to the sorted start offsets of such runs."""
+    runs: dict[int, list[int]] = {}
+    for run in _BACKTICKS_RE.finditer(text):
+        runs.setdefault(run.end() - run.start(), []).append(run.start())
+    return runs
+
+
+def _code_span_end(starts: list[int], after: int, width: int) -> int | None:
+    """Return the end of the first backtick run in ``starts`` at or after
+    ``after``, where every offset in ``starts`` begins a run of ``width``."""
+    index = bisect.bisect_left(starts, after)
+    if index == len(starts):
+        return None
+    return starts[index] + width
 
 
 def _id_lookup(known_ids: Collection[str]) -> dict[str, str]:

@@ -167,6 +167,9 @@ def test_parse_quotes_ignored(body: str) -> None:
         "<details>\n/spectra rerun 2\n</details>",
         "Text `code\n/spectra rerun 2` more",
         "Text ``a ` b\n/spectra rerun 2``",
+        "Text \\``code\n/spectra rerun 2`",
+        "`a` then `b\n/spectra rerun 2`",
+        "Text <!-- a --> and <!-- b\n/spectra rerun 2 -->",
     ],
 )
 def test_parse_html_and_spans_ignored(body: str) -> None:
@@ -185,6 +188,8 @@ def test_parse_html_and_spans_ignored(body: str) -> None:
         "Text \\`not code\n/spectra rerun 2\nend `",
         "- item\n  ```\n/spectra rerun 2\n  ```",
         "Text ``unclosed\n/spectra rerun 2",
+        "Text <!-- unclosed\n/spectra rerun 2",
+        "Text `a` ``b`` ```c\n/spectra rerun 2",
         "- item\n\n  /spectra rerun 2",
         "- item\n/spectra rerun 2",
         "1. item\n   /spectra rerun 2",
