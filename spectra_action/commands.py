@@ -186,15 +186,15 @@ def _capped_lines(body: str, *, max_lines: int | None) -> tuple[list[str], int |
     """
     text = body[:MAX_CHARS]
     lines = _LINE_BREAK_RE.split(text)
+    kept = len(lines) - 1 if len(body) > MAX_CHARS else len(lines)
+    if max_lines is not None:
+        kept = min(kept, max_lines)
     truncated_at: int | None = None
-    if len(body) > MAX_CHARS:
-        lines.pop()
-        truncated_at = sum(len(line) + 1 for line in lines)
-    if max_lines is not None and len(lines) > max_lines:
-        lines = lines[:max_lines]
-        truncated_at = sum(len(line) + 1 for line in lines)
+    if kept < len(lines):
+        line_ends = [0] + [match.end() for match in _LINE_BREAK_RE.finditer(text)]
+        truncated_at = line_ends[kept]
     # CommonMark reads NUL as U+FFFD, so a NUL can never hide or join words.
-    return [line.replace("\x00", "\ufffd") for line in lines], truncated_at
+    return [line.replace("\x00", "\ufffd") for line in lines[:kept]], truncated_at
 
 
 def _mentions_prefix(body: str, offset: int) -> bool:

@@ -309,6 +309,20 @@ def test_parse_line_limit() -> None:
     assert "Only the first" in parsed.problems[0].message
 
 
+def test_parse_line_limit_crlf() -> None:
+    body = "/spectra rerun 1\r\n" * MAX_LINES + "more text\r\n"
+    parsed = parse(body)
+    assert len(parsed.commands) == MAX_LINES
+    assert parsed.problems == []
+
+
+def test_parse_line_limit_crlf_command_after() -> None:
+    body = "filler\r\n" * MAX_LINES + "/spectra rerun 1\r\n"
+    parsed = parse(body)
+    assert parsed.commands == []
+    assert len(parsed.problems) == 1
+
+
 def test_parse_last_line_within_limit() -> None:
     body = "filler\n" * (MAX_LINES - 1) + "/spectra rerun 2"
     assert only_command(body).line == MAX_LINES
