@@ -99,8 +99,8 @@ def pack_groups(
     entry run while they shorten it. A task without a usable duration
     (missing, negative, NaN or infinite) counts as the mean of the usable
     durations of the tasks being packed, or as 1 second when none is usable,
-    which splits by task count.
-    Within an entry, groups keep their order in ``groups``.
+    which splits by task count. Within an entry, groups keep their order in
+    ``groups``.
     """
     if max_jobs < 1:
         raise ConfigError(
