@@ -228,10 +228,7 @@ class _OutputCapture:
     def feed(self, chunk: bytes) -> None:
         self.total += len(chunk)
         self._write_log(chunk)
-        self._tail += chunk
-        if len(self._tail) > 2 * self._keep:
-            del self._tail[: len(self._tail) - self._keep]
-            self._trimmed = True
+        self._keep_tail(chunk)
         self._split_lines(self._partial + chunk if self._partial else chunk)
 
     def close(self) -> None:
@@ -250,6 +247,16 @@ class _OutputCapture:
         # NOTE: when the tail is one line longer than the buffer, a secret cut
         # by the buffer's front edge can only be dropped by the byte limit.
         return _bound_tail(redactor.redact(text), max_lines, max_bytes)
+
+    def _keep_tail(self, chunk: bytes) -> None:
+        if len(chunk) >= self._keep:
+            self._trimmed = self._trimmed or self.total > self._keep
+            self._tail = bytearray(chunk[-self._keep :])
+            return
+        self._tail += chunk
+        if len(self._tail) > 2 * self._keep:
+            del self._tail[: len(self._tail) - self._keep]
+            self._trimmed = True
 
     def _split_lines(self, data: bytes) -> None:
         end = data.rfind(b"\n") + 1

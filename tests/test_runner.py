@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spectra_action.plan.models import Plan, Task
 from spectra_action.redact import MASK, Redactor
@@ -16,6 +18,7 @@ from spectra_action.runner import (
     Outcome,
     RunSettings,
     TaskResult,
+    _OutputCapture,
     format_duration,
     run_tasks,
     verify_environment,
@@ -379,6 +382,41 @@ def test_runner_long_line_tail_bounded(tmp_path: Path) -> None:
     assert len(tail.encode()) == 1000
     assert set(tail) == {"x"}
     assert results["001"].output_bytes == 5_000_000
+
+
+def test_runner_tail_drops_partial_line(tmp_path: Path) -> None:
+    verify = "head -c 30000 /dev/zero | tr '\\0' a; printf '\\nlast line\\n'"
+    results = _run(_plan(_task("001", verify)), tmp_path, tail_bytes=100)
+    assert results["001"].tail == "last line\n"
+
+
+def _capture_tail(chunks: list[bytes], tail_lines: int, tail_bytes: int) -> str:
+    capture = _OutputCapture(log=None, tail_bytes=tail_bytes, on_lines=lambda _: None)
+    for chunk in chunks:
+        capture.feed(chunk)
+    capture.close()
+    return capture.tail(Redactor(), tail_lines, tail_bytes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(st.text("abé", max_size=3000), max_size=40),
+    cuts=st.lists(st.integers(min_value=0, max_value=200_000), max_size=8),
+    tail_lines=st.integers(min_value=0, max_value=10),
+    tail_bytes=st.integers(min_value=0, max_value=500),
+)
+def test_capture_tail_ignores_chunking(
+    lines: list[str], cuts: list[int], tail_lines: int, tail_bytes: int
+) -> None:
+    data = "\n".join(lines).encode()
+    points = sorted({min(cut, len(data)) for cut in cuts})
+    chunks = [
+        data[a:b] for a, b in zip([0, *points], [*points, len(data)], strict=True)
+    ]
+    whole = _capture_tail([data], tail_lines, tail_bytes)
+    assert _capture_tail([c for c in chunks if c], tail_lines, tail_bytes) == whole
+    assert data.decode().endswith(whole)
+    assert len(whole.encode()) <= tail_bytes
 
 
 def test_runner_tail_keeps_whole_characters(tmp_path: Path) -> None:
