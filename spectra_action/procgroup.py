@@ -1,9 +1,10 @@
 """Run one command in its own process group, with a timeout that kills the group.
 
-``GroupedProcess`` never blocks: the caller waits for its pipe with a
-selector, calls ``read`` when the pipe is readable and ``advance`` often
-(at least every ``POLL_INTERVAL`` seconds), which moves the process through
-its life:
+``GroupedProcess`` blocks for at most 10 ms per call (``kill`` excepted),
+so one thread can serve many. The caller waits for its pipe with a
+selector, calls ``read`` when the pipe is readable and calls ``advance``
+at least every ``POLL_INTERVAL`` seconds. ``advance`` moves the process
+through its life:
 
 1. running, until it exits or ``timeout`` passes;
 2. on timeout, SIGTERM to the whole group, then SIGKILL ``kill_grace``
@@ -44,7 +45,7 @@ _PIPE_SIZE = 1 << 20
 
 
 def signal_group(pgid: int, sig: int) -> bool:
-    """Send sig to every process in group pgid; return False if the group is gone.
+    """Send sig to every process in group pgid, or return False if there is none.
 
     Signal 0 only tests whether the group still has members (zombies count).
     """
@@ -106,7 +107,7 @@ class GroupedProcess:
         return self._proc.returncode
 
     def read(self) -> None:
-        """Read what the pipe holds and pass it on; note end of file."""
+        """Pass the output the pipe contains to on_output, or note end of file."""
         if self.eof:
             return
         try:
@@ -134,7 +135,7 @@ class GroupedProcess:
         return min(times)
 
     def advance(self, now: float) -> bool:
-        """Apply exits, timeouts and kills due by now; return True once finished."""
+        """Apply the exits, timeouts and kills due by now, and tell if finished."""
         if self.finished_at is not None:
             return True
         self._note_exit(now)
@@ -155,7 +156,10 @@ class GroupedProcess:
         return False
 
     def kill(self) -> None:
-        """Kill the whole group at once and release the pipe (for aborted runs)."""
+        """Kill the whole group at once and close the pipe, for aborted runs.
+
+        Waits up to 1 s for the command to be reaped.
+        """
         signal_group(self.pgid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._proc.wait(timeout=1.0)

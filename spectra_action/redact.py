@@ -1,11 +1,13 @@
 """Redact secrets from text before it leaves the action.
 
-A ``Redactor`` replaces three kinds of secret with ``***``: values of
-environment variables whose names look secret, values registered with
-``add`` or with an ``::add-mask::`` line in command output, and well-known
-credential shapes (GitHub, AWS, Slack and JWT tokens, PEM private keys and
-passwords in URLs). ``OutputScanner`` feeds a command's output to a
-``Redactor`` as it arrives, so a mask printed early also hides later lines.
+A ``Redactor`` replaces three kinds of secret with ``***``. The first is
+values of environment variables whose names look secret. The second is
+values registered with ``add`` or by an ``::add-mask::`` line in command
+output. The third is well-known credential shapes: GitHub, AWS, Slack and
+JWT tokens, PEM private keys and passwords in URLs.
+
+``OutputScanner`` feeds a command's output to a ``Redactor`` as it
+arrives, so a mask printed early also hides later lines.
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ class OutputScanner:
         self._in_private_key = False
 
     def feed(self, block: bytes) -> None:
-        """Scan one block of output lines; cheap when it holds neither marker."""
+        """Scan one block of output lines, which is cheap without any marker."""
         # Ordinary output is never decoded here. A one-byte test runs at
         # memchr speed, about 80 times faster than the two-byte one.
         if b":" in block and b"::" in block:

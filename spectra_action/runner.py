@@ -13,7 +13,7 @@ Streaming layout (``stream=True``), chosen so parallel tasks stay readable in
 a GitHub Actions log:
 
 * While tasks run, every output line is printed at once as ``[001] line``.
-  Lines of parallel tasks interleave, and the prefix tells them apart.
+  Lines of parallel tasks interleave, and the prefix names the task.
 * When a task finishes, locally one line ``[001] passed in 3.2s`` follows.
   With ``github_actions=True`` a collapsible group follows instead, titled
   ``Task 001: Title (passed in 3.2s)``, that holds the task's redacted tail
@@ -86,9 +86,9 @@ class Outcome(StrEnum):
 class TaskResult(BaseModel):
     """The result of one task's verify command.
 
-    ``duration`` is in seconds. ``tail`` holds the last lines of the output,
-    redacted and bounded by ``tail_lines`` and ``tail_bytes``, and
-    ``output_bytes`` counts every byte the command printed.
+    ``duration`` is in seconds. ``tail`` is the last lines of the output,
+    redacted and bounded by ``tail_lines`` and ``tail_bytes``.
+    ``output_bytes`` is the count of every byte the command printed.
     """
 
     task_id: str
@@ -134,7 +134,7 @@ def verify_environment(
     """Build a verify command's environment: base minus secrets, plus task info.
 
     Removes ``SECRET_ENV_NAMES``, every ``INPUT_*`` variable and the names in
-    deny; sets ``SPECTRA_TASK_ID``, ``SPECTRA_TASK_TITLE`` and ``CI=true``.
+    deny. Sets ``SPECTRA_TASK_ID``, ``SPECTRA_TASK_TITLE`` and ``CI=true``.
     """
     denied = SECRET_ENV_NAMES | set(deny)
     env = {
@@ -159,7 +159,7 @@ def run_tasks(
 ) -> dict[str, TaskResult]:
     """Run the verify commands of task_ids and return results in task_ids order.
 
-    env is the base environment (default ``os.environ``); the default
+    env is the base environment (default ``os.environ``). The default
     redactor hides the secret-looking values of that base environment.
     Dependencies outside task_ids are ignored. Bad tasks (unknown id, no
     verify command, no bash, a dependency cycle) get ``Outcome.ERROR``.

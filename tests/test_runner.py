@@ -156,12 +156,24 @@ def test_runner_blocked_propagates(tmp_path: Path) -> None:
 def test_runner_blocked_names_every_failure(tmp_path: Path) -> None:
     plan = _plan(
         _task("001", "false"),
+        _task("002", "true", "001"),
+        _task("003", "true", "001", "002"),
+    )
+    results = _run(plan, tmp_path)
+    assert results["003"].blocked_by == ["001", "002"]
+    expected = "blocked: needs 001, which failed, and 002, which was blocked"
+    assert results["003"].message == expected
+
+
+def test_runner_blocks_without_waiting(tmp_path: Path) -> None:
+    plan = _plan(
+        _task("001", "false"),
         _task("002", "sleep 5"),
         _task("003", "true", "001", "002"),
     )
-    results = _run(plan, tmp_path, timeouts={"002": 0.2}, kill_grace=0.1)
-    assert results["003"].blocked_by in (["001"], ["001", "002"])
-    assert results["003"].message.startswith("blocked: needs 001, which failed")
+    results = _run(plan, tmp_path, timeouts={"002": 1}, kill_grace=0)
+    assert results["003"].blocked_by == ["001"]
+    assert results["002"].outcome is Outcome.TIMED_OUT
 
 
 def test_runner_results_in_request_order(tmp_path: Path) -> None:
