@@ -210,13 +210,25 @@ def test_comment_body_at_limit(fake_github: FakeGitHub) -> None:
     assert len(fake_github.comments(REPO, 7)[0]["body"]) == 65536
 
 
-def test_comment_on_unknown_issue(fake_github: FakeGitHub) -> None:
+def test_comment_unknown_issue_404(fake_github: FakeGitHub) -> None:
     add_pull(fake_github)
 
-    response = raw_post(fake_github, f"/repos/{REPO}/issues/99/comments", {"b": 1})
+    response = raw_post(fake_github, f"/repos/{REPO}/issues/99/comments", {"body": "x"})
 
+    assert response.status_code == 404
+    assert fake_github.comments(REPO, 7) == []
+
+
+def test_comment_without_body_rejected(fake_github: FakeGitHub) -> None:
+    add_pull(fake_github)
+
+    response = raw_post(fake_github, f"/repos/{REPO}/issues/7/comments", {"text": "x"})
+
+    violations = take_violations(fake_github)
     assert response.status_code == 422
-    assert len(take_violations(fake_github)) == 1
+    assert len(violations) == 1
+    assert "'body' is a required property" in violations[0]
+    assert fake_github.comments(REPO, 7) == []
 
 
 # Reactions.
@@ -788,7 +800,7 @@ def test_fault_status_retried_once(fake_github: FakeGitHub) -> None:
     add_pull(fake_github)
     fake_github.inject("POST", r"/issues/7/comments$", Fault.status(502))
 
-    # PyGithub's default retry repeats a POST answered with 5xx.
+    # PyGithub's default retry repeats a POST that got a 5xx response.
     client(fake_github).get_repo(REPO).get_issue(7).create_comment("hello")
 
     assert len(fake_github.comments(REPO, 7)) == 1
@@ -858,8 +870,8 @@ def test_fault_slow_times_out_client(fake_github: FakeGitHub) -> None:
             headers={"Authorization": f"token {DEFAULT_TOKEN}"},
             timeout=0.2,
         )
-    # The server still handles a slow request, like GitHub does after a
-    # client gives up, so the status exists once the delay has passed.
+    # A slow fault delays the request but still handles it, so the status
+    # appears once the delay has passed.
     later = raw_get(fake_github, f"/repos/{REPO}/commits/{HEAD}/status")
     for _ in range(50):
         if later.json()["total_count"] == 1:

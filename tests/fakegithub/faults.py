@@ -25,12 +25,12 @@ class Fault:
 
     @classmethod
     def status(cls, code: int, message: str = "Server Error") -> Fault:
-        """Answer with ``code`` and a GitHub error body, changing no state."""
+        """Respond with ``code`` and a GitHub error body, changing no state."""
         return cls("status", code=code, message=message)
 
     @classmethod
     def secondary_rate_limit(cls, retry_after: int = 1) -> Fault:
-        """Answer 403 with ``Retry-After`` and GitHub's secondary-limit message."""
+        """Respond 403 with ``Retry-After`` and GitHub's secondary-limit message."""
         return cls(
             "secondary_rate_limit",
             code=403,
@@ -40,7 +40,7 @@ class Fault:
 
     @classmethod
     def primary_rate_limit(cls, reset_in: int = 1) -> Fault:
-        """Answer 403 with no quota left and the reset ``reset_in`` seconds away."""
+        """Respond 403 with no quota left and the reset ``reset_in`` seconds away."""
         return cls(
             "primary_rate_limit",
             code=403,
@@ -50,7 +50,7 @@ class Fault:
 
     @classmethod
     def forbidden(cls) -> Fault:
-        """Answer 403 with the message GitHub sends to a read-only token."""
+        """Respond 403 with the message GitHub sends to a read-only token."""
         return cls("forbidden", code=403, message=READ_ONLY_MESSAGE)
 
     @classmethod
@@ -62,11 +62,6 @@ class Fault:
     def drop(cls) -> Fault:
         """Close the connection without sending a response or changing state."""
         return cls("drop")
-
-    @property
-    def answers_early(self) -> bool:
-        """Whether the fault replaces the normal answer, so state stays unchanged."""
-        return self.kind != "slow"
 
 
 @dataclass

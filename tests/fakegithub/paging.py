@@ -50,10 +50,10 @@ def link_header(
     last = max(1, -(-total // page.per_page))
     if last == 1:
         return None
-    kept = {key: value for key, value in query.items() if key != "page"}
+    other_params = {key: value for key, value in query.items() if key != "page"}
 
     def url(number: int) -> str:
-        return f"{base_url}?{urlencode({**kept, 'page': number})}"
+        return f"{base_url}?{urlencode({**other_params, 'page': number})}"
 
     links = []
     if page.number > 1:

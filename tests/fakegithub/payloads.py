@@ -204,7 +204,8 @@ def issue_comment_event(
     """Build an ``issue_comment`` delivery for ``action`` and validate it.
 
     On a pull request the issue carries ``pull_request`` links, which is how
-    the product tells the two apart. ``edited`` needs ``changes_body_from``.
+    a comment on a pull request differs from one on a plain issue.
+    ``edited`` needs ``changes_body_from``.
     """
     now = utc_now()
     repo = _repository(repo_full_name, now)

@@ -1,6 +1,6 @@
 """Endpoint handlers of FakeGitHub, one function per REST operation.
 
-Handlers run under the store's lock and raise ``ApiError`` for any answer
+Handlers run under the store's lock and raise ``ApiError`` for any response
 other than success. GitHub's limits live here, with GitHub's status codes and
 messages.
 """
@@ -40,9 +40,9 @@ REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes
 
 
 class ApiError(Exception):
-    """An error answer with GitHub's status code and body.
+    """An error response with GitHub's status code and body.
 
-    ``violation`` marks answers to requests that GitHub would reject because
+    ``violation`` marks responses to requests that GitHub would reject because
     the client broke a documented rule, such as a too-long comment body.
     """
 
@@ -292,7 +292,7 @@ def create_reaction(call: Call) -> Reply:
     reactions = call.store.reactions.setdefault(comment.id, [])
     for existing in reactions:
         if existing.user.id == call.user.id and existing.content == content:
-            # GitHub answers 200 with the existing reaction instead of a duplicate.
+            # GitHub returns 200 and the existing reaction instead of a duplicate.
             return Reply(200, resources.reaction_json(call.origin, existing))
     reaction = Reaction(
         id=call.store.next_reaction_id(),
@@ -313,10 +313,7 @@ def require_commit(repo: Repository, sha: str) -> None:
         raise ApiError(422, f"No commit found for SHA: {sha}", violation=True)
 
 
-def create_status(call: Call) -> Reply:
-    repo = call.the_repo
-    sha = call.params["sha"]
-    body = call.body if isinstance(call.body, dict) else {}
+def check_status_body(body: dict[str, Any]) -> None:
     state = body.get("state")
     if state not in STATUS_STATES:
         raise validation_failed("Status", "state", f"state {state!r} is not included")
@@ -327,7 +324,15 @@ def create_status(call: Call) -> Reply:
             "description",
             f"description is too long (maximum is {STATUS_DESCRIPTION_MAX} characters)",
         )
+
+
+def create_status(call: Call) -> Reply:
+    repo = call.the_repo
+    sha = call.params["sha"]
+    body = call.body if isinstance(call.body, dict) else {}
+    check_status_body(body)
     require_commit(repo, sha)
+
     # GitHub names a status without a context "default" and compares
     # contexts without regard to case.
     context = body.get("context") or "default"
@@ -339,12 +344,13 @@ def create_status(call: Call) -> Reply:
             "This SHA and context has reached the maximum number of statuses.",
             violation=True,
         )
+
     status = Status(
         id=call.store.next_status_id(),
         sha=sha,
-        state=state,
+        state=body["state"],
         context=context,
-        description=description,
+        description=body.get("description"),
         target_url=body.get("target_url"),
         creator=call.user,
         created_at=utc_now(),
@@ -531,6 +537,7 @@ def list_check_runs(call: Call) -> Reply:
         for run in runs:
             newest[run.name] = run
         runs = list(newest.values())
+
     name = call.query.get("check_name")
     if name is not None:
         runs = [run for run in runs if run.name == name]
@@ -538,6 +545,7 @@ def list_check_runs(call: Call) -> Reply:
     if status is not None:
         runs = [run for run in runs if run.status == status]
     runs.reverse()
+
     page = read_page_or_422(call.query)
     chosen = slice_page(runs, page)
     body = {
@@ -654,7 +662,10 @@ ROUTES: tuple[Route, ...] = (
 
 
 def match_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    """Find the route for a raw request path; parameter values stay percent-encoded."""
+    """Find the route for a raw request path.
+
+    Parameter values are returned still percent-encoded.
+    """
     for route in ROUTES:
         if route.method != method:
             continue

@@ -1,7 +1,7 @@
 """FakeGitHub: a stateful local server for the parts of GitHub's REST API we use.
 
 Every request it receives and every response it sends is validated against
-GitHub's OpenAPI description (``@octokit/openapi``). Failures land in
+GitHub's OpenAPI description (``@octokit/openapi``). Failures are recorded in
 ``FakeGitHub.violations``, and the ``fake_github`` fixture fails the test when
 that list is not empty, so a request the real API would reject cannot pass.
 """
@@ -575,8 +575,8 @@ class _Exchange:
             del headers["Content-Type"]
         self.validate_response(reply.status, data, headers)
 
-        # Record before sending, so a client that has its answer always finds
-        # the request in ``requests``.
+        # Record before sending, so a client that has received its response
+        # always finds the request in ``requests``.
         self.fake._record(
             RequestRecord(self.method, self.path, self.query, reply.status)
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-# Real ids, so that code matching on them sees what GitHub sends.
+# The real ids of these accounts, so code that compares ids gets what GitHub sends.
 GITHUB_ACTIONS_BOT_ID = 41898282
 OCTOCAT_ID = 583231
 
@@ -142,7 +142,7 @@ class Repository:
     pulls: dict[int, Pull] = field(default_factory=dict)
     statuses: dict[str, list[Status]] = field(default_factory=dict)
     permissions: dict[str, str] = field(default_factory=dict)
-    # Keyed by (ref, path). A ref of None stands for the default branch.
+    # Keyed by (ref, path). A ref of None means the default branch.
     files: dict[tuple[str | None, str], bytes] = field(default_factory=dict)
 
     @property
