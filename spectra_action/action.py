@@ -12,7 +12,7 @@ from pathlib import Path
 from spectra_action import actions
 from spectra_action.context import EventContext, load_context
 from spectra_action.errors import ConfigError, SpectraError
-from spectra_action.github import GitHubClient, GitHubError
+from spectra_action.github import GitHubClient, GitHubError, RetryPolicy
 from spectra_action.inputs import ActionInputs, read_inputs
 from spectra_action.pipeline import (
     GateRequest,
@@ -63,13 +63,32 @@ def make_client(
         raise ConfigError(
             "input token is empty; pass `token: ${{ github.token }}` to the action"
         )
+    retry = RetryPolicy(
+        attempts=int(_env_number(env, "SPECTRA_RETRY_ATTEMPTS", 5)) or 1,
+        total_seconds=_env_number(env, "SPECTRA_RETRY_SECONDS", 300),
+    )
     return GitHubClient(
         token=inputs.token,
         api_url=context.api_url,
         repository=context.repository,
+        retry=retry,
         bot_login=env.get("SPECTRA_BOT_LOGIN") or None,
-        write_interval=float(env.get("SPECTRA_WRITE_INTERVAL", "0.8")),
+        write_interval=_env_number(env, "SPECTRA_WRITE_INTERVAL", 0.8),
     )
+
+
+def _env_number(env: Mapping[str, str], name: str, default: float) -> int | float:
+    """Read an advanced numeric setting from the environment."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"invalid {name} {raw!r}: use a number") from None
+    if value < 0:
+        raise ConfigError(f"invalid {name} {raw!r}: use a number of 0 or more")
+    return int(value) if value.is_integer() else value
 
 
 def make_redactor(env: Mapping[str, str], inputs: ActionInputs) -> Redactor:
@@ -398,6 +417,8 @@ def publish_gate(
             summary=render_summary(view, inputs.summary_template_path or None),
             annotations=check_annotations(gate.plan_findings, file_messages),
         )
+    view.notes.extend(publisher.denied.values())
+    view.notes.extend(publisher.failures)
     _write_files(
         env,
         view,

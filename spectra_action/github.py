@@ -45,6 +45,10 @@ class GitHubError(Exception):
         return self.status in (401, 403, 404)
 
 
+class MaybeAppliedError(GitHubError):
+    """A write failed without a clear answer, so it may have been applied."""
+
+
 @dataclass
 class RetryPolicy:
     """Bounds of the retry loop; total_seconds caps the time spent waiting."""
@@ -163,9 +167,22 @@ class GitHubClient:
 
     # -- retry loop -----------------------------------------------------
 
-    def call(self, endpoint: str, action: Callable[[], T], *, write: bool = False) -> T:
+    def call(
+        self,
+        endpoint: str,
+        action: Callable[[], T],
+        *,
+        write: bool = False,
+        idempotent: bool = True,
+    ) -> T:
         """Run one API call with the retry policy; raise GitHubError when it
-        fails for good. ``endpoint`` names the call in messages."""
+        fails for good. ``endpoint`` names the call in messages.
+
+        A call that is not ``idempotent`` is retried only on rate limits,
+        which GitHub answers before doing anything; after a 5xx answer or a
+        lost connection it raises MaybeAppliedError at once, because the
+        write may have happened.
+        """
         started = time.monotonic()
         delay = self.retry.base_delay
         for attempt in range(1, self.retry.attempts + 1):
@@ -182,9 +199,17 @@ class GitHubClient:
                         endpoint=endpoint,
                     ) from error
                 reason = f"HTTP {error.status}: {_message(error)}"
+                status: int | None = error.status
             except (requests.ConnectionError, requests.Timeout) as error:
                 wait = None
                 reason = f"connection failed: {type(error).__name__}"
+                status = None
+            if wait is None and not idempotent:
+                raise MaybeAppliedError(
+                    f"{endpoint} failed ({reason}) and may have been applied",
+                    status=status,
+                    endpoint=endpoint,
+                )
             if wait is None:
                 wait = min(self.retry.max_delay, delay) * (0.5 + random.random() / 2)
                 delay *= 2
@@ -195,7 +220,7 @@ class GitHubClient:
             ):
                 raise GitHubError(
                     f"{endpoint} failed after {attempt} attempts: {reason}",
-                    status=None if reason.startswith("connection") else 500,
+                    status=status,
                     endpoint=endpoint,
                 )
             logger.warning(
@@ -299,7 +324,9 @@ class GitHubClient:
     def create_comment(self, number: int, body: str) -> IssueComment:
         issue = self._repo.get_issue(number)
         endpoint = f"POST /repos/{self._repo_name}/issues/{number}/comments"
-        return self.call(endpoint, lambda: issue.create_comment(body), write=True)
+        return self.call(
+            endpoint, lambda: issue.create_comment(body), write=True, idempotent=False
+        )
 
     def edit_comment(self, comment: IssueComment, body: str) -> None:
         endpoint = f"PATCH /repos/{self._repo_name}/issues/comments/{comment.id}"
@@ -309,45 +336,44 @@ class GitHubClient:
         endpoint = f"DELETE /repos/{self._repo_name}/issues/comments/{comment.id}"
         self.call(endpoint, comment.delete, write=True)
 
-    def upsert_comment(self, number: int, marker: str, body: str) -> str:
+    def upsert_comment(
+        self,
+        number: int,
+        marker: str,
+        body: str,
+        existing: Sequence[IssueComment] | None = None,
+    ) -> str:
         """Edit this identity's sticky comment, or create it; return its URL.
 
-        When racing runs left several, the oldest is kept and the others are
-        deleted. A comment is created only after the list was read, and when
-        the create fails without an answer, the list is read again before
-        trying once more, so a lost response never leaves two.
+        ``existing`` is the list from ``own_comments_with`` when the caller
+        already read it. When racing runs left several, the oldest is kept
+        and the others are deleted. When a create fails in a way that may
+        have applied it, the comments are read again before another try, so
+        a lost response never leaves two comments.
         """
-        existing = self.own_comments_with(number, marker)
-        if existing:
-            keep, *extra = existing
-            self.edit_comment(keep, body)
-            for comment in extra:
-                logger.info("Deleting duplicate checklist comment %s", comment.id)
-                self.delete_comment(comment)
-            return str(keep.html_url)
-        issue = self._repo.get_issue(number)
-        endpoint = f"POST /repos/{self._repo_name}/issues/{number}/comments"
-        try:
-            self._count(endpoint, True)
-            created = issue.create_comment(body)
-        except (GithubException, requests.ConnectionError, requests.Timeout) as error:
-            status = getattr(error, "status", None)
-            detail = _message(error) if isinstance(error, GithubException) else error
-            if isinstance(status, int) and status < 500 and status not in (403, 429):
-                raise GitHubError(
-                    f"{endpoint} failed with HTTP {status}: {detail}",
-                    status=status,
-                    endpoint=endpoint,
-                ) from error
-            logger.warning(
-                "%s failed (%s); checking whether it was applied", endpoint, error
-            )
-            again = self.own_comments_with(number, marker)
-            if again:
-                self.edit_comment(again[0], body)
-                return str(again[0].html_url)
-            created = self.create_comment(number, body)
-        return str(created.html_url)
+        if existing is None:
+            existing = self.own_comments_with(number, marker)
+        for attempt in range(1, self.retry.attempts + 1):
+            if existing:
+                keep, *extra = existing
+                self.edit_comment(keep, body)
+                for comment in extra:
+                    logger.info("Deleting duplicate checklist comment %s.", comment.id)
+                    self.delete_comment(comment)
+                return str(keep.html_url)
+            try:
+                return str(self.create_comment(number, body).html_url)
+            except MaybeAppliedError as error:
+                if attempt == self.retry.attempts:
+                    raise GitHubError(
+                        f"{error}; gave up after {attempt} attempts",
+                        status=error.status,
+                        endpoint=error.endpoint,
+                    ) from error
+                logger.warning("%s; reading the comments again", error)
+                self.retry.sleep(self.retry.base_delay)
+                existing = self.own_comments_with(number, marker)
+        raise AssertionError("unreachable")
 
     def set_status(
         self,

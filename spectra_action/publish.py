@@ -80,6 +80,7 @@ class Publisher:
         self.redactor = redactor
         self.target_url = target_url
         self.denied: dict[str, str] = {}
+        self.failures: list[str] = []
         self.comment_url: str | None = None
         self._own_comments: list[Any] | None = None
 
@@ -95,6 +96,14 @@ class Publisher:
         )
         self.denied[what] = message
         logger.warning("%s", message)
+
+    def _failed(self, what: str, error: GitHubError) -> None:
+        """Record a write GitHub refused; the run goes on without it."""
+        if error.is_permission_error:
+            self._denied(what, error)
+            return
+        self.failures.append(f"Could not write the {what}: {error}")
+        logger.error("Could not write the %s: %s", what, error)
 
     def previous_state(self) -> RunState | None:
         """Return the state stored in this identity's checklist comment."""
@@ -115,23 +124,11 @@ class Publisher:
     def comment(self, body: str) -> None:
         body = self.redactor.redact(body)
         try:
-            existing = self.own_comments()
-            if existing:
-                keep, *extra = existing
-                self.client.edit_comment(keep, body)
-                for duplicate in extra:
-                    logger.info(
-                        "Deleting duplicate checklist comment %s.", duplicate.id
-                    )
-                    self.client.delete_comment(duplicate)
-                self.comment_url = str(keep.html_url)
-            else:
-                self.comment_url = self.client.upsert_comment(self.number, MARKER, body)
+            self.comment_url = self.client.upsert_comment(
+                self.number, MARKER, body, existing=self.own_comments()
+            )
         except GitHubError as error:
-            if error.is_permission_error:
-                self._denied("comment", error)
-                return
-            raise
+            self._failed("comment", error)
 
     def status(self, sha: str, state: str, context: str, description: str) -> None:
         if "status" in self.denied:
@@ -145,10 +142,7 @@ class Publisher:
                 target_url=self.target_url,
             )
         except GitHubError as error:
-            if error.is_permission_error:
-                self._denied("status", error)
-                return
-            raise
+            self._failed("status", error)
 
     def pending(self, sha: str) -> None:
         self.status(
@@ -215,10 +209,7 @@ class Publisher:
                 details_url=self.target_url,
             )
         except GitHubError as error:
-            if error.is_permission_error:
-                self._denied("check run", error)
-                return
-            raise
+            self._failed("check run", error)
 
 
 def check_annotations(

@@ -116,7 +116,9 @@ class GateRepo:
         return self.head_sha
 
 
-def build_gate_repo(tmp_path: Path, *, verify_003: str = "test -s docs/guide.md") -> GateRepo:
+def build_gate_repo(
+    tmp_path: Path, *, verify_003: str = "test -s docs/guide.md"
+) -> GateRepo:
     """Build the repository: plan and content on main, a PR branch that edits
     tasks 001 and 003 and adds one unplanned file."""
     path = init_repo(tmp_path / "workspace")
@@ -176,7 +178,9 @@ def parse_outputs(text: str) -> dict[str, str]:
     return outputs
 
 
-def pull_request_payload(fake: FakeGitHub, repo: GateRepo, action: str = "opened", **extra: Any) -> dict[str, Any]:
+def pull_request_payload(
+    fake: FakeGitHub, repo: GateRepo, action: str = "opened", **extra: Any
+) -> dict[str, Any]:
     return pull_request_event(
         action,
         repo_full_name=REPO,
@@ -280,7 +284,10 @@ def run_entrypoint(env: dict[str, str], cwd: Path) -> ActionRun:
 
 
 def latest_states(fake: FakeGitHub, sha: str) -> dict[str, str]:
-    return {context: status["state"] for context, status in fake.latest_statuses(REPO, sha).items()}
+    return {
+        context: status["state"]
+        for context, status in fake.latest_statuses(REPO, sha).items()
+    }
 
 
 def affected(run: ActionRun) -> list[str]:

@@ -21,7 +21,9 @@ from fakegithub import FakeGitHub
 def test_pull_request_gate_first_run(tmp_path: Path, fake_github: FakeGitHub) -> None:
     repo = build_gate_repo(tmp_path)
     register_pull(fake_github, repo)
-    env = runner_env(tmp_path, fake_github, repo, pull_request_payload(fake_github, repo))
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
 
     run = run_entrypoint(env, repo.path)
 
@@ -60,7 +62,9 @@ def test_pull_request_gate_second_push(tmp_path: Path, fake_github: FakeGitHub) 
     repo = build_gate_repo(tmp_path)
     register_pull(fake_github, repo)
     first_head = repo.head_sha
-    env = runner_env(tmp_path, fake_github, repo, pull_request_payload(fake_github, repo))
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
     assert run_entrypoint(env, repo.path).returncode == 1
 
     (repo.path / "scripts" / "cleanup.sh").unlink()
@@ -97,7 +101,9 @@ def test_failing_task_blocks_dependent(tmp_path: Path, fake_github: FakeGitHub) 
     (repo.path / "infra" / "store.txt").unlink()
     repo.commit({}, "Remove the store")
     register_pull(fake_github, repo)
-    env = runner_env(tmp_path, fake_github, repo, pull_request_payload(fake_github, repo))
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
 
     run = run_entrypoint(env, repo.path)
 
@@ -114,9 +120,14 @@ def test_failing_task_blocks_dependent(tmp_path: Path, fake_github: FakeGitHub) 
 
 def test_unusable_plan_reports_error(tmp_path: Path, fake_github: FakeGitHub) -> None:
     repo = build_gate_repo(tmp_path)
-    repo.commit({".spectra/plan.md": "# SPECTRA Execution Plan\n\nNo tasks yet.\n"}, "Empty plan")
+    repo.commit(
+        {".spectra/plan.md": "# SPECTRA Execution Plan\n\nNo tasks yet.\n"},
+        "Empty plan",
+    )
     register_pull(fake_github, repo)
-    env = runner_env(tmp_path, fake_github, repo, pull_request_payload(fake_github, repo))
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
 
     run = run_entrypoint(env, repo.path)
 
@@ -128,13 +139,20 @@ def test_unusable_plan_reports_error(tmp_path: Path, fake_github: FakeGitHub) ->
     assert "Traceback" not in run.stderr
 
 
-def test_verify_commands_never_see_token(tmp_path: Path, fake_github: FakeGitHub) -> None:
+def test_verify_commands_never_see_token(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
     repo = build_gate_repo(
         tmp_path,
-        verify_003="env > docs/env-dump.txt; echo token=$GITHUB_TOKEN$INPUT_TOKEN; test -s docs/guide.md",
+        verify_003=(
+            "env > docs/env-dump.txt; echo token=$GITHUB_TOKEN$INPUT_TOKEN; "
+            "test -s docs/guide.md"
+        ),
     )
     register_pull(fake_github, repo)
-    env = runner_env(tmp_path, fake_github, repo, pull_request_payload(fake_github, repo))
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
     env["GITHUB_TOKEN"] = env["INPUT_TOKEN"]
 
     run_entrypoint(env, repo.path)
