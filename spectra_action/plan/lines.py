@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from spectra_action.plan.sink import FindingSink
 
@@ -14,8 +14,7 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 TAB_WIDTH = 4
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One source line: 1-based number, raw text and text without trailing
     whitespace. Line endings are removed from both."""
 
@@ -24,8 +23,7 @@ class Line:
     text: str
 
 
-@dataclass(frozen=True)
-class Bullet:
+class Bullet(NamedTuple):
     """A list item: its indentation width, marker and text after the marker."""
 
     indent: int
@@ -68,6 +66,8 @@ def split_lines(text: str, sink: FindingSink) -> list[Line]:
 
 def heading(text: str) -> tuple[int, str] | None:
     """Return the level and title of an ATX heading, else None."""
+    if "#" not in text[:4]:
+        return None
     match = _HEADING.match(text)
     if match is None:
         return None
@@ -76,7 +76,7 @@ def heading(text: str) -> tuple[int, str] | None:
 
 def bullet(text: str) -> Bullet | None:
     match = _BULLET.match(text)
-    if match is None or _SEPARATOR.match(text):
+    if match is None or is_separator(text):
         return None
     indent_text = match.group(1)
     width = len(indent_text.expandtabs(TAB_WIDTH))
@@ -84,8 +84,13 @@ def bullet(text: str) -> Bullet | None:
 
 
 def is_separator(text: str) -> bool:
+    # The strip test skips the regex for the usual line with any letter.
+    if text.strip(" \t-*_"):
+        return False
     return _SEPARATOR.match(text) is not None
 
 
 def is_fence(text: str) -> bool:
+    if "`" not in text[:4] and "~" not in text[:4]:
+        return False
     return _FENCE.match(text) is not None

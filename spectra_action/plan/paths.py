@@ -8,17 +8,17 @@ is one file.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pathspec.patterns.gitignore.basic import GitIgnoreBasicPattern
 
 _WILDCARD = re.compile(r"[*?\[]")
 
 
-@dataclass(frozen=True)
-class PathEntry:
+class PathEntry(NamedTuple):
     """One path from a task's list, with where it came from."""
 
     text: str
@@ -39,7 +39,10 @@ class PathEntry:
 
 
 def normalize(path: str) -> str:
-    text = path.strip().replace("\\", "/")
+    text = path.strip()
+    if "\\" not in text and "//" not in text and not text.startswith("./"):
+        return text
+    text = text.replace("\\", "/")
     while text.startswith("./"):
         text = text[2:]
     return re.sub(r"/{2,}", "/", text)
@@ -47,21 +50,27 @@ def normalize(path: str) -> str:
 
 def make_entry(text: str, task_id: str, line: int) -> PathEntry:
     """Classify ``text``; an entry pathspec rejects is kept as a file."""
+    path, kind, regex = _classify(text)
+    return PathEntry(path, task_id, line, kind, regex)
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify(text: str) -> tuple[str, str, re.Pattern[str] | None]:
     path = normalize(text)
     if path.endswith("/"):
         kind, pattern = "dir", "/" + path.lstrip("/")
     elif _WILDCARD.search(path):
         kind, pattern = "glob", path
     else:
-        return PathEntry(path, task_id, line, "file", None)
+        return path, "file", None
     try:
         compiled = GitIgnoreBasicPattern(pattern)
     except ValueError:
-        return PathEntry(path, task_id, line, "file", None)
+        return path, "file", None
     regex = compiled.regex if compiled.include else None
     if regex is None:
-        return PathEntry(path, task_id, line, "file", None)
-    return PathEntry(path, task_id, line, kind, regex)
+        return path, "file", None
+    return path, kind, regex
 
 
 def literal_prefix(entry: PathEntry) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -45,6 +46,7 @@ _STATES = {
 SUB_INDENT = 2
 
 
+@functools.lru_cache(maxsize=256)
 def normalize_key(label: str) -> str:
     return re.sub(r"[\s_-]+", "-", label.strip().lower())
 
@@ -128,7 +130,7 @@ class TaskBuilder:
                 line.number,
                 "a task field is indented; start it at column 1",
             )
-        checkbox = _CHECKBOX.match(item.text)
+        checkbox = _CHECKBOX.match(item.text) if item.text[:1] == "[" else None
         if checkbox:
             self.current = None
             self._checkbox(line.number, checkbox.group(1), checkbox.group(2) or "")
