@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,9 +21,11 @@ from fakegithub import (
     InvalidPayloadError,
     issue_comment_event,
     pull_request_event,
+    spec,
     write_event,
 )
 from fakegithub.payloads import validate_payload
+from fakegithub.routes import ROUTES
 from fakegithub.state import Status, User, utc_now
 from github import Auth, Github, GithubException, RateLimitExceededException
 
@@ -1071,3 +1077,54 @@ def test_write_event_round_trip(tmp_path: Path) -> None:
     path = write_event(tmp_path, payload)
 
     assert json.loads(path.read_text(encoding="utf-8")) == payload
+
+
+# The fetch script.
+
+
+def run_fetch_script(
+    cache: Path, path_variable: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(spec.FETCH_SCRIPT), "--cache-dir", str(cache)],
+        env={**os.environ, "PATH": path_variable},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_fetch_script_without_npm(tmp_path: Path) -> None:
+    completed = run_fetch_script(tmp_path / "cache", str(tmp_path / "empty-bin"))
+
+    assert completed.returncode == 1
+    assert "npm not found on PATH" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_fetch_script_current_cache_kept(github_specs: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(github_specs, cache)
+    before = {item.name: item.stat().st_mtime_ns for item in cache.iterdir()}
+
+    # npm is not reachable on this PATH, so success shows nothing was fetched.
+    completed = run_fetch_script(cache, str(tmp_path / "empty-bin"))
+
+    after = {item.name: item.stat().st_mtime_ns for item in cache.iterdir()}
+    assert completed.returncode == 0
+    assert after == before
+
+
+def test_reduced_spec_has_served_operations(github_specs: Path) -> None:
+    document = spec.rest_description()
+    served = {(route.method.lower(), route.spec_template) for route in ROUTES}
+
+    listed = {
+        (method, path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+
+    assert served == listed

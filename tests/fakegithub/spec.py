@@ -34,16 +34,20 @@ class SpecUnavailableError(RuntimeError):
 
 
 _fetch_lock = threading.Lock()
+_fetched = False
 
 
 def ensure_specs() -> Path:
-    """Run the fetch script unless its outputs exist, and return the cache folder.
+    """Run the fetch script once per process and return the cache folder.
 
+    The script returns at once when the cache matches the pins and the
+    operation list, and rebuilds the reduced description when either changed.
     Raises ``SpecUnavailableError`` with the script's stderr when it fails, for
     example when npm cannot reach its registry.
     """
+    global _fetched
     with _fetch_lock:
-        if REDUCED_SPEC.is_file() and WEBHOOKS_SCHEMA.is_file():
+        if _fetched:
             return CACHE_DIR
         completed = subprocess.run(
             [sys.executable, str(FETCH_SCRIPT)],
@@ -58,6 +62,7 @@ def ensure_specs() -> Path:
                 "Check that npm can reach its registry, then rerun the script.\n"
                 f"{completed.stderr.strip()}"
             )
+        _fetched = True
         return CACHE_DIR
 
 
