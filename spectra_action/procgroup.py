@@ -12,8 +12,9 @@ through its life:
 3. after the command exits, up to ``LINGER_WAIT`` seconds for the pipe to
    reach end of file, because a backgrounded grandchild may still hold it
    open; then SIGKILL to the group;
-4. finished once the pipe is closed, or ``ABANDON_WAIT`` seconds after that
-   SIGKILL, when only a process that left the group can still hold it.
+4. finished once the pipe reaches end of file, or ``ABANDON_WAIT`` seconds
+   after that SIGKILL, when only a process that left the group can still
+   hold it. The caller then unregisters the pipe and calls ``close``.
 
 Group members still alive when the process finishes are killed, so no
 grandchild outlives its verify command.
@@ -163,8 +164,12 @@ class GroupedProcess:
         signal_group(self.pgid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._proc.wait(timeout=1.0)
-        self._pipe.close()
+        self.close()
         self.finished_at = time.monotonic()
+
+    def close(self) -> None:
+        """Close the read end of the output pipe."""
+        self._pipe.close()
 
     def _note_exit(self, now: float) -> None:
         if self._exited_at is not None or self._proc.poll() is None:
@@ -202,7 +207,6 @@ class GroupedProcess:
         if signal_group(self.pgid, 0):
             logger.info("SIGKILL to leftover processes of group %s", self.pgid)
             signal_group(self.pgid, signal.SIGKILL)
-        self._pipe.close()
         self.finished_at = now
 
 

@@ -6,7 +6,8 @@ as every selected dependency has passed, with at most ``max_parallel``
 commands at once. One thread serves all commands through a selector.
 
 Output of each command (stdout and stderr on one pipe) goes, byte for byte
-and unredacted, to ``results_dir/<id>.log`` when ``results_dir`` is set.
+and unredacted, to ``results_dir/<id>.log`` when ``results_dir`` is set,
+or redacted with ``redact_log=True``.
 Memory holds only a bounded tail, which is redacted before it is returned.
 
 Streaming layout (``stream=True``), chosen so parallel tasks stay readable in
@@ -52,8 +53,15 @@ logger = logging.getLogger("spectra_action.runner")
 
 # Variables a verify command must not see: action inputs carry the token,
 # and the ACTIONS_* values let a process talk to the runner's services.
-SECRET_ENV_NAMES = frozenset(
+# The GITHUB_* file paths are removed too, because a line appended to one of
+# those files sets an output, an environment variable or PATH for later steps.
+HIDDEN_ENV_NAMES = frozenset(
     {
+        "GITHUB_ENV",
+        "GITHUB_OUTPUT",
+        "GITHUB_PATH",
+        "GITHUB_STATE",
+        "GITHUB_STEP_SUMMARY",
         "INPUT_TOKEN",
         "GITHUB_TOKEN",
         "GH_TOKEN",
@@ -111,6 +119,8 @@ class RunSettings(BaseModel):
 
     ``timeouts`` overrides ``timeout`` per task id. ``env_deny`` names extra
     environment variables removed from every verify command's environment.
+    ``redact_log`` writes log files redacted instead of byte for byte. Set it
+    when ``results_dir`` is uploaded, because a raw log can contain secrets.
     """
 
     max_parallel: int = Field(default_factory=_default_parallel, ge=1)
@@ -123,6 +133,7 @@ class RunSettings(BaseModel):
     stream: bool = False
     github_actions: bool = False
     env_deny: list[str] = Field(default_factory=list)
+    redact_log: bool = False
 
     def timeout_for(self, task_id: str) -> float:
         return self.timeouts.get(task_id, self.timeout)
@@ -133,10 +144,10 @@ def verify_environment(
 ) -> dict[str, str]:
     """Build a verify command's environment: base minus secrets, plus task info.
 
-    Removes ``SECRET_ENV_NAMES``, every ``INPUT_*`` variable and the names in
+    Removes ``HIDDEN_ENV_NAMES``, every ``INPUT_*`` variable and the names in
     deny. Sets ``SPECTRA_TASK_ID``, ``SPECTRA_TASK_TITLE`` and ``CI=true``.
     """
-    denied = SECRET_ENV_NAMES | set(deny)
+    denied = HIDDEN_ENV_NAMES | set(deny)
     env = {
         name: value
         for name, value in base.items()
@@ -208,7 +219,11 @@ def describe(result: TaskResult) -> str:
 
 
 class _OutputCapture:
-    """One command's output: the log file, a bounded tail and whole-line blocks."""
+    """One command's output: the log file, a bounded tail and whole-line blocks.
+
+    With log_redactor the log receives redacted, UTF-8 decoded line blocks
+    in place of the raw bytes.
+    """
 
     def __init__(
         self,
@@ -216,9 +231,11 @@ class _OutputCapture:
         log: BinaryIO | None,
         tail_bytes: int,
         on_lines: Callable[[bytes], None],
+        log_redactor: Redactor | None = None,
     ) -> None:
         self.total = 0
         self._log = log
+        self._log_redactor = log_redactor
         self._on_lines = on_lines
         self._keep = tail_bytes + _TAIL_MARGIN
         self._tail = bytearray()
@@ -227,13 +244,14 @@ class _OutputCapture:
 
     def feed(self, chunk: bytes) -> None:
         self.total += len(chunk)
-        self._write_log(chunk)
+        if self._log_redactor is None:
+            self._write_log(chunk)
         self._keep_tail(chunk)
         self._split_lines(self._partial + chunk if self._partial else chunk)
 
     def close(self) -> None:
         if self._partial:
-            self._on_lines(self._partial)
+            self._emit(self._partial)
             self._partial = b""
         if self._log is not None:
             self._log.close()
@@ -261,12 +279,20 @@ class _OutputCapture:
     def _split_lines(self, data: bytes) -> None:
         end = data.rfind(b"\n") + 1
         if end:
-            self._on_lines(data[:end])
+            self._emit(data[:end])
             data = data[end:]
         if len(data) > _MAX_LINE_BYTES:
-            self._on_lines(data)
+            self._emit(data)
             data = b""
         self._partial = data
+
+    def _emit(self, block: bytes) -> None:
+        # The handler scans for masks first, so the log hides a value from
+        # the very line that masks it.
+        self._on_lines(block)
+        if self._log_redactor is not None:
+            text = block.decode("utf-8", errors="replace")
+            self._write_log(self._log_redactor.redact(text).encode("utf-8"))
 
     def _write_log(self, chunk: bytes) -> None:
         if self._log is None:
@@ -516,6 +542,7 @@ class _Scheduler:
             log=log,
             tail_bytes=self._settings.tail_bytes,
             on_lines=self._line_handler(task.id),
+            log_redactor=self._redactor if self._settings.redact_log else None,
         )
         limit = self._settings.timeout_for(task.id)
         try:
@@ -576,6 +603,7 @@ class _Scheduler:
 
     def _complete(self, running: _Running) -> None:
         self._unregister(running)
+        running.process.close()
         running.capture.close()
         del self._running[running.task.id]
         self._record(self._finished_result(running))

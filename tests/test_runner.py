@@ -367,6 +367,18 @@ def test_runner_log_has_every_byte(tmp_path: Path) -> None:
     assert results["001"].output_bytes == 18
 
 
+def test_runner_redacted_log(tmp_path: Path) -> None:
+    verify = "echo '::add-mask::log-secret-1'; echo 'a log-secret-1 b'; printf end"
+    results = _run(
+        _plan(_task("001", verify)),
+        tmp_path,
+        results_dir=tmp_path / "r",
+        redact_log=True,
+    )
+    log = Path(str(results["001"].log_path)).read_text()
+    assert log == f"::add-mask::{MASK}\na {MASK} b\nend"
+
+
 def test_runner_large_output_bounded(tmp_path: Path) -> None:
     size = 17 * 11_764_706  # about 200 MB of whole 17-byte lines
     verify = f"yes 0123456789abcdef | head -c {size}"
@@ -508,6 +520,11 @@ def test_verify_environment_drops_secrets() -> None:
         "input_lower": "j",
         "DEPLOY_KEY": "k",
         "GITHUB_SHA": "abc",
+        "GITHUB_ENV": "/github/file_commands/set_env",
+        "GITHUB_OUTPUT": "/github/file_commands/set_output",
+        "GITHUB_PATH": "/github/file_commands/add_path",
+        "GITHUB_STATE": "/github/file_commands/save_state",
+        "GITHUB_STEP_SUMMARY": "/github/file_commands/step_summary",
     }
     env = verify_environment(base, _task("007", "true", title="T"), deny=["DEPLOY_KEY"])
     assert env == {
