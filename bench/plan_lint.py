@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python bench/plan_lint.py [--tasks 999] [--runs 7]
 
-The bash validator's figure to compare with is 8 s per 200-task plan
-(40 ms per task), measured earlier on the same 2-core machines; the
+The comparison figure for the bash validator is 8 s per 200-task plan
+(40 ms per task), measured earlier on the same 2-core machines. The
 target here is under 200 ms for 999 tasks.
 """
 
@@ -47,8 +47,12 @@ def task_block(number: int) -> str:
 
 
 def generate(tasks: int) -> str:
-    """Return a level-4 plan; every tenth task starts a chain of ten that
-    shares one doc file, ordered through Dependencies lines and chains."""
+    """Return a level-4 plan of ``tasks`` tasks in groups of ten.
+
+    The tasks of a group share one doc file and form a chain through their
+    Dependencies lines. The Parallelism Assessment repeats the first link
+    of each group, and the last task depends on all others.
+    """
     parts = [
         "# SPECTRA Execution Plan\n\n## Project: Bench\n## Level: 4\n"
         "## Generated: 2026-04-01\n## Source: .spectra/stories/\n\n---\n\n"
@@ -72,8 +76,18 @@ def generate(tasks: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=999, help="tasks in the plan")
-    parser.add_argument("--runs", type=int, default=7, help="timed runs")
+    parser.add_argument(
+        "--tasks",
+        type=int,
+        default=999,
+        help="number of tasks in the generated plan (default: 999)",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=7,
+        help="number of timed runs; the median is reported (default: 7)",
+    )
     args = parser.parse_args()
     text = generate(args.tasks)
     plan = parse_plan_text(text, ".spectra/plan.md")
