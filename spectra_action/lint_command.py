@@ -35,12 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=FORMATS,
         default="text",
-        help="text: path:line: CODE message; json: one document; github: "
+        help="text: path:line: CODE severity: message; json: one document; github: "
         "workflow commands that become annotations (default: text)",
     )
     parser.add_argument(
         "--repo",
-        help="repository root that holds .spectra/project.yaml (default: the "
+        help="repository root that contains .spectra/project.yaml (default: the "
         "directory above the plan's .spectra/ folder, else the current one)",
     )
 

@@ -62,10 +62,12 @@ class DependencyGraph:
     def ordered(self, first: str, second: str) -> bool:
         """Return True when one of the two tasks depends on the other."""
         ancestors = self.ancestor_masks()
-        one, two = self.index.get(first), self.index.get(second)
-        if one is None or two is None:
+        first_node, second_node = self.index.get(first), self.index.get(second)
+        if first_node is None or second_node is None:
             return False
-        return bool((ancestors[one] >> two) & 1 or (ancestors[two] >> one) & 1)
+        first_needs_second = (ancestors[first_node] >> second_node) & 1
+        second_needs_first = (ancestors[second_node] >> first_node) & 1
+        return bool(first_needs_second or second_needs_first)
 
     def ancestor_masks(self) -> list[int]:
         """Return, per node, a bit mask of every node it depends on.
@@ -105,27 +107,27 @@ class DependencyGraph:
         Unknown ids are dropped. Requested tasks on or behind a cycle come
         last, in plan order.
         """
-        wanted = {self.index[i] for i in ids if i in self.index}
+        requested = {self.index[i] for i in ids if i in self.index}
         remaining = [len(needs) for needs in self.needs]
         passing = [
-            n for n, count in enumerate(remaining) if not count and n not in wanted
+            n for n, count in enumerate(remaining) if not count and n not in requested
         ]
-        ready = [n for n, count in enumerate(remaining) if not count and n in wanted]
+        ready = [n for n, count in enumerate(remaining) if not count and n in requested]
         heapq.heapify(ready)
         result: list[int] = []
         while passing or ready:
             node = passing.pop() if passing else heapq.heappop(ready)
-            if node in wanted:
+            if node in requested:
                 result.append(node)
             for dependent in self.needed_by[node]:
                 remaining[dependent] -= 1
                 if remaining[dependent] == 0:
-                    if dependent in wanted:
+                    if dependent in requested:
                         heapq.heappush(ready, dependent)
                     else:
                         passing.append(dependent)
         placed = set(result)
-        result += sorted(node for node in wanted if node not in placed)
+        result += sorted(node for node in requested if node not in placed)
         return [self.order[node] for node in result]
 
     def find_cycles(self) -> list[list[str]]:

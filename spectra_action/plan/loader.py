@@ -85,9 +85,9 @@ def _resolve_inside(repo_root: Path, relative: str, label: str) -> Path:
 def _read_plan_bytes(repo_root: Path, plan_path: str) -> bytes:
     target = _resolve_inside(repo_root, plan_path, "plan path")
     if not target.is_file():
-        what = "is a directory" if target.is_dir() else "was not found"
+        problem = "is a directory" if target.is_dir() else "was not found"
         raise PlanError(
-            f"the plan file {what}; create .spectra/plan.md or set the plan "
+            f"the plan file {problem}; create .spectra/plan.md or set the plan "
             "path input to the plan file",
             path=plan_path,
         )

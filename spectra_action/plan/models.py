@@ -43,10 +43,12 @@ class FileOwnership(BaseModel):
 class Task(BaseModel):
     """One ``## Task NNN: Title`` block.
 
-    ``line`` is the heading's 1-based line; ``field_lines`` maps each field
+    ``line`` is the heading's 1-based line. ``field_lines`` maps each field
     name (``checkbox``, ``ac``, ``files``, ``verify``, ``risk``,
     ``max_iterations``, ``scope``, ``ownership``, ``wiring_proof``,
-    ``dependencies``) to the line it was read from.
+    ``dependencies``) to the line it was read from. The ownership lists are
+    there too, as ``ownership.owns``, ``ownership.touches`` and
+    ``ownership.reads``.
 
     ``end_line`` is the block's last line and ``source_lines`` its text, from
     the heading on, without line endings. ``checkbox_id`` and

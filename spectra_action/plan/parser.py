@@ -33,7 +33,7 @@ MAX_LEVEL = 4
 
 @dataclass
 class _State:
-    """What the line scanner has collected so far."""
+    """State of the line scanner: what it has read and the open block."""
 
     sink: FindingSink
     tasks: list[Task] = field(default_factory=list)

@@ -82,8 +82,8 @@ def overlap(first: PathEntry, second: PathEntry) -> bool:
     """Return True when some file could be named by both entries.
 
     NOTE: two different glob patterns count as overlapping only when one's
-    fixed prefix lies inside a directory the other matches; deciding the
-    general case would need pattern intersection.
+    fixed prefix lies inside a directory the other matches. The general
+    case would need the intersection of two patterns, which is not computed.
     """
     if first.is_file and second.is_file:
         return first.text == second.text

@@ -9,9 +9,9 @@ class FindingSink:
     """Findings for one plan file, in the order they were added.
 
     Layout warnings that can repeat on every line (trailing spaces, CRLF,
-    tabs) go through :meth:`style`, which keeps one finding per code that
-    names the first line and counts the rest, so a plan saved by one odd
-    editor does not bury the real problems.
+    tabs) go through :meth:`style`. It keeps one finding per code, on the
+    first line, with a count of the rest, so that a plan saved by an
+    unusual editor does not bury the real problems.
     """
 
     def __init__(self, path: str) -> None:
