@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -25,8 +25,8 @@ logger = logging.getLogger("spectra_action.ownership")
 
 _GLOB_CHARS = frozenset("*?[\\")
 _DUPLICATE_SLASHES = re.compile(r"/{2,}")
-# Globs that share one literal prefix directory are tested through combined
-# regexes of at most this many alternatives each.
+# Globs are tested through combined regexes of at most this many
+# alternatives, and one by one only inside a combined regex that matched.
 _CHUNK_SIZE = 32
 
 
@@ -62,19 +62,30 @@ class Role(IntEnum):
 
 
 Target = tuple[Role, str]
+Targets = tuple[Target, ...]
+
+
+def normalize_path(path: str) -> str:
+    """Drop leading ``./`` and ``/`` and collapse repeated slashes.
+
+    Whitespace is kept, because git paths may start or end with spaces.
+    """
+    if "//" in path:
+        path = _DUPLICATE_SLASHES.sub("/", path)
+    while path.startswith(("./", "/")):
+        path = path[2:] if path.startswith("./") else path[1:]
+    return path
 
 
 def normalize_pattern(pattern: str) -> str:
-    """Collapse repeated slashes and drop leading ``./``; keep other slashes."""
+    """Strip spaces, collapse repeated slashes and drop leading ``./``.
+
+    A leading ``/`` is kept because it anchors the pattern at the root.
+    """
     pattern = _DUPLICATE_SLASHES.sub("/", pattern.strip())
     while pattern.startswith("./"):
         pattern = pattern[2:]
     return pattern
-
-
-def normalize_path(path: str) -> str:
-    """Normalise a repository path like a pattern and drop a leading ``/``."""
-    return normalize_pattern(path).lstrip("/")
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,10 @@ class Entry:
 def parse_entry(raw: str) -> Entry | None:
     """Normalise a plan entry; return None for one that can match nothing."""
     text = normalize_pattern(raw)
+    # "**/name" matches exactly what "name" matches, and the short form is
+    # looked up per path component instead of tested against whole paths.
+    while text.startswith("**/") and _is_name(text[3:].rstrip("/")):
+        text = text[3:]
     if text in ("", "/", ".", "(none)"):
         return None
     if text.startswith("!"):
@@ -103,10 +118,12 @@ def parse_entry(raw: str) -> Entry | None:
     return Entry(text, key, anchored, directory_only, glob)
 
 
+def _is_name(text: str) -> bool:
+    return bool(text) and "/" not in text
+
+
 def _glob_prefix(entry: Entry) -> str:
     """Return the literal directory every path matching the glob lies under."""
-    if not entry.anchored:
-        return ""
     literal: list[str] = []
     for part in entry.key.split("/")[:-1]:
         if not _GLOB_CHARS.isdisjoint(part):
@@ -115,53 +132,35 @@ def _glob_prefix(entry: Entry) -> str:
     return "/".join(literal)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Chunk:
     combined: re.Pattern[str]
-    members: list[tuple[re.Pattern[str], tuple[Target, ...]]]
+    members: tuple[tuple[re.Pattern[str], Targets], ...]
 
 
-@dataclass
-class _DirectoryInfo:
-    """Matches that follow from a directory alone, cached per directory.
-
-    ``chunks`` hold the globs that may match paths below the directory and
-    ``directory_chunks`` the directory-only globs that may match directories
-    below it.
-    """
-
-    targets: frozenset[Target]
-    chunks: tuple[_Chunk, ...]
-    directory_chunks: tuple[_Chunk, ...]
-
-
-@dataclass
-class _Tables:
-    exact: dict[str, list[Target]] = field(default_factory=dict)
-    directories: dict[str, list[Target]] = field(default_factory=dict)
-    names: dict[str, list[Target]] = field(default_factory=dict)
-    directory_names: dict[str, list[Target]] = field(default_factory=dict)
-    globs: dict[str, dict[str, list[Target]]] = field(default_factory=dict)
-    directory_globs: dict[str, dict[str, list[Target]]] = field(default_factory=dict)
+Chunks = tuple[_Chunk, ...]
 
 
 def _glob_regex(text: str) -> re.Pattern[str] | None:
     pattern = GitIgnoreSpecPattern(text)
-    regex = pattern.regex
-    if regex is None or not pattern.include:
+    if pattern.regex is None or not pattern.include:
         return None
+    regex: re.Pattern[str] = pattern.regex
     return regex
 
 
-def _build_chunks(globs: dict[str, list[Target]]) -> tuple[_Chunk, ...]:
-    members: list[tuple[re.Pattern[str], tuple[Target, ...]]] = []
+def _build_chunks(globs: dict[str, list[Target]]) -> Chunks:
+    members: list[tuple[re.Pattern[str], Targets]] = []
     for text, targets in globs.items():
         regex = _glob_regex(text)
         if regex is not None:
             members.append((regex, tuple(targets)))
     chunks: list[_Chunk] = []
     for start in range(0, len(members), _CHUNK_SIZE):
-        part = members[start : start + _CHUNK_SIZE]
+        part = tuple(members[start : start + _CHUNK_SIZE])
+        if len(part) == 1:
+            chunks.append(_Chunk(part[0][0], part))
+            continue
         # Named groups cannot repeat inside one regex, so drop pathspec's.
         sources = [regex.pattern.replace("(?P<ps_d>", "(?:") for regex, _ in part]
         combined = re.compile("|".join(f"(?:{source})" for source in sources))
@@ -169,23 +168,181 @@ def _build_chunks(globs: dict[str, list[Target]]) -> tuple[_Chunk, ...]:
     return tuple(chunks)
 
 
-def _glob_targets(chunks: Iterable[_Chunk], path: str) -> list[Target]:
+def _match_chunks(chunks: Chunks, text: str) -> list[Target]:
     found: list[Target] = []
     for chunk in chunks:
-        if chunk.combined.match(path) is None:
+        if chunk.combined.match(text) is None:
             continue
         for regex, targets in chunk.members:
-            if regex.match(path) is not None:
+            if regex.match(text) is not None:
                 found.extend(targets)
     return found
+
+
+_TAIL_STOP = frozenset("*?[]\\")
+
+
+def _literal_head(component: str) -> str:
+    for position, char in enumerate(component):
+        if char in _GLOB_CHARS:
+            return component[:position]
+    return component
+
+
+def _literal_tail(component: str) -> str:
+    for position in range(len(component) - 1, -1, -1):
+        if component[position] in _TAIL_STOP:
+            return component[position + 1 :]
+    return component
+
+
+KeyedChunks = tuple[tuple[int, dict[str, Chunks]], ...]
+
+
+@dataclass(frozen=True)
+class _GlobSet:
+    """The globs of one bucket, keyed by the literal start or end of the path
+    component right after the bucket's prefix directory.
+
+    A glob like ``config/mod1-*.yml`` is only tried on paths whose component
+    after ``config/`` starts with ``mod1-``, and ``*.md`` only on names that
+    end with ``.md``. Globs with neither are tried on every path in the bucket.
+    """
+
+    heads: KeyedChunks
+    tails: KeyedChunks
+    rest: Chunks
+
+    def candidates(self, component: str) -> Chunks:
+        """Return the chunks that may match a path with this component."""
+        found = self.rest
+        for length, table in self.heads:
+            chunks = table.get(component[:length])
+            if chunks is not None:
+                found = found + chunks
+        for length, table in self.tails:
+            chunks = table.get(component[-length:])
+            if chunks is not None:
+                found = found + chunks
+        return found
+
+
+def _keyed(groups: dict[int, dict[str, dict[str, list[Target]]]]) -> KeyedChunks:
+    return tuple(
+        (length, {key: _build_chunks(globs) for key, globs in table.items()})
+        for length, table in sorted(groups.items())
+    )
+
+
+def _build_glob_set(globs: dict[str, list[Target]], prefix: str) -> _GlobSet:
+    depth = len(prefix.split("/")) if prefix else 0
+    heads: dict[int, dict[str, dict[str, list[Target]]]] = {}
+    tails: dict[int, dict[str, dict[str, list[Target]]]] = {}
+    rest: dict[str, list[Target]] = {}
+    for text, targets in globs.items():
+        component = text.strip("/").split("/")[depth]
+        head, tail = _literal_head(component), _literal_tail(component)
+        if head:
+            table = heads.setdefault(len(head), {}).setdefault(head, {})
+        elif tail:
+            table = tails.setdefault(len(tail), {}).setdefault(tail, {})
+        else:
+            table = rest
+        table[text] = targets
+    return _GlobSet(_keyed(heads), _keyed(tails), _build_chunks(rest))
+
+
+@dataclass
+class _Tables:
+    """Plan entries sorted by how they are looked up, before compiling.
+
+    Anchored literals are keyed by path, floating ones by path component.
+    Anchored globs are keyed by their literal prefix directory and then by
+    pattern, floating globs by pattern.
+    """
+
+    exact: dict[str, list[Target]] = field(default_factory=dict)
+    directories: dict[str, list[Target]] = field(default_factory=dict)
+    names: dict[str, list[Target]] = field(default_factory=dict)
+    directory_names: dict[str, list[Target]] = field(default_factory=dict)
+    globs: dict[str, dict[str, list[Target]]] = field(default_factory=dict)
+    directory_globs: dict[str, dict[str, list[Target]]] = field(default_factory=dict)
+    name_globs: dict[str, list[Target]] = field(default_factory=dict)
+    directory_name_globs: dict[str, list[Target]] = field(default_factory=dict)
+
+    def add(self, raw: str, target: Target) -> None:
+        entry = parse_entry(raw)
+        if entry is None:
+            return
+        if entry.glob:
+            self._add_glob(entry, target)
+            return
+        if entry.anchored:
+            table = self.directories if entry.directory_only else self.exact
+        else:
+            table = self.directory_names if entry.directory_only else self.names
+        table.setdefault(entry.key, []).append(target)
+
+    def _add_glob(self, entry: Entry, target: Target) -> None:
+        # A directory-only glob is compiled without its trailing slash and
+        # tested against a path's parent directories only. pathspec's regex
+        # for the slashed form disagrees with git for "*/" and "docs/**/".
+        text = entry.text.rstrip("/") if entry.directory_only else entry.text
+        if not entry.anchored:
+            table = (
+                self.directory_name_globs if entry.directory_only else self.name_globs
+            )
+        else:
+            buckets = self.directory_globs if entry.directory_only else self.globs
+            table = buckets.setdefault(_glob_prefix(entry), {})
+        table.setdefault(text, []).append(target)
+
+
+@dataclass(frozen=True)
+class _DirectoryInfo:
+    """What a directory contributes to every path inside it.
+
+    ``targets`` come from the directory and its parents. ``candidates`` are
+    the glob chunks of parent buckets that may match paths inside, and
+    ``own`` is the bucket of globs whose prefix is this directory. The
+    ``directory_`` fields are the same for directory-only globs, which are
+    tested against the directories inside.
+    """
+
+    targets: Targets
+    candidates: Chunks
+    own: _GlobSet | None
+    directory_candidates: Chunks
+    directory_own: _GlobSet | None
+
+    def chunks_for(self, name: str) -> Chunks:
+        """Return the glob chunks to test on the entry ``name`` inside."""
+        return _extend(self.candidates, self.own, name)
+
+    def directory_chunks_for(self, name: str) -> Chunks:
+        """Return the directory-only glob chunks to test on subdirectory ``name``."""
+        return _extend(self.directory_candidates, self.directory_own, name)
+
+
+def _extend(candidates: Chunks, own: _GlobSet | None, name: str) -> Chunks:
+    if own is None:
+        return candidates
+    return candidates + own.candidates(name)
+
+
+def _frozen(table: dict[str, list[Target]]) -> dict[str, Targets]:
+    return {key: tuple(targets) for key, targets in table.items()}
 
 
 class OwnershipIndex:
     """Lookup tables of every plan entry, built once per plan.
 
-    Literal entries sit in dictionaries that each path's parent directories
-    are looked up in. Globs are grouped by their literal prefix directory and
-    tested only against paths under it. Results per directory are cached.
+    Literal entries sit in dictionaries that a path and its parent
+    directories are looked up in. Anchored globs are grouped by their literal
+    prefix directory and tested only against paths under it. Floating globs
+    are tested per path component. What a directory contributes is computed
+    once per directory and cached, so the cost per path is a few dictionary
+    lookups plus the globs of its own directories.
     """
 
     def __init__(self, plan: Plan) -> None:
@@ -200,19 +357,25 @@ class OwnershipIndex:
                 (Role.READS, task.ownership.reads),
             ):
                 for raw in entries:
-                    _add_entry(tables, raw, (role, task.id))
-        self._exact = tables.exact
-        self._directories = tables.directories
-        self._names = tables.names
-        self._directory_names = tables.directory_names
-        self._chunks = {
-            prefix: _build_chunks(globs) for prefix, globs in tables.globs.items()
+                    tables.add(raw, (role, task.id))
+        self._exact = _frozen(tables.exact)
+        self._directories = _frozen(tables.directories)
+        self._names = _frozen(tables.names)
+        self._directory_names = _frozen(tables.directory_names)
+        self._globs = {
+            prefix: _build_glob_set(globs, prefix)
+            for prefix, globs in tables.globs.items()
         }
-        self._directory_chunks = {
-            prefix: _build_chunks(globs)
+        self._directory_globs = {
+            prefix: _build_glob_set(globs, prefix)
             for prefix, globs in tables.directory_globs.items()
         }
-        self._cache: dict[str, _DirectoryInfo] = {}
+        self._name_globs = _build_glob_set(tables.name_globs, "")
+        self._directory_name_globs = _build_glob_set(tables.directory_name_globs, "")
+        root = _DirectoryInfo(
+            (), (), self._globs.get(""), (), self._directory_globs.get("")
+        )
+        self._cache: dict[str, _DirectoryInfo] = {"": root}
 
     def owners(self, path: str) -> list[str]:
         return self.lookup(path)[Role.OWNS]
@@ -225,76 +388,56 @@ class OwnershipIndex:
 
     def lookup(self, path: str) -> tuple[list[str], list[str], list[str]]:
         """Return the task ids that own, touch and read ``path``, in plan order."""
-        path = normalize_path(path)
+        return self.lookup_normalized(normalize_path(path))
+
+    def lookup_normalized(self, path: str) -> tuple[list[str], list[str], list[str]]:
+        """Do what lookup does, for a path already passed through normalize_path."""
         directory, _, name = path.rpartition("/")
-        info = self._cache.get(directory)
-        if info is None:
-            info = self._directory_info(directory)
-        found = set(info.targets)
-        found.update(self._exact.get(path, ()))
-        found.update(self._names.get(name, ()))
-        found.update(_glob_targets(info.chunks, path))
+        info = self._cache.get(directory) or self._directory_info(directory)
+        found = list(info.targets)
+        found += self._exact.get(path, ())
+        found += self._names.get(name, ())
+        name_chunks = self._name_globs.candidates(name)
+        if name_chunks:
+            found += _match_chunks(name_chunks, name)
+        chunks = info.chunks_for(name)
+        if chunks:
+            found += _match_chunks(chunks, path)
         return self._split(found)
 
-    def _split(self, found: Iterable[Target]) -> tuple[list[str], list[str], list[str]]:
+    def _split(self, found: list[Target]) -> tuple[list[str], list[str], list[str]]:
         roles: tuple[list[str], list[str], list[str]] = ([], [], [])
-        for role, task_id in found:
+        if not found:
+            return roles
+        for role, task_id in set(found) if len(found) > 1 else found:
             roles[role].append(task_id)
         for ids in roles:
-            ids.sort(key=self._order.__getitem__)
+            if len(ids) > 1:
+                ids.sort(key=self._order.__getitem__)
         return roles
 
     def _directory_info(self, directory: str) -> _DirectoryInfo:
-        """Collect what every path inside ``directory`` matches through it."""
-        if not directory:
-            info = _DirectoryInfo(
-                frozenset(),
-                self._chunks.get("", ()),
-                self._directory_chunks.get("", ()),
-            )
-            self._cache[directory] = info
-            return info
+        """Compute and cache the _DirectoryInfo of a non-root directory."""
         parent, _, name = directory.rpartition("/")
         above = self._cache.get(parent) or self._directory_info(parent)
-        targets = set(above.targets)
-        for table, key in (
-            (self._exact, directory),
-            (self._directories, directory),
-            (self._names, name),
-            (self._directory_names, name),
-        ):
-            targets.update(table.get(key, ()))
-        targets.update(_glob_targets(above.directory_chunks, directory))
+        found = list(above.targets)
+        found += self._exact.get(directory, ())
+        found += self._directories.get(directory, ())
+        found += self._names.get(name, ())
+        found += self._directory_names.get(name, ())
+        for globs in (self._name_globs, self._directory_name_globs):
+            found += _match_chunks(globs.candidates(name), name)
+        directory_candidates = above.directory_chunks_for(name)
+        found += _match_chunks(directory_candidates, directory)
         info = _DirectoryInfo(
-            frozenset(targets),
-            above.chunks + self._chunks.get(directory, ()),
-            above.directory_chunks + self._directory_chunks.get(directory, ()),
+            tuple(dict.fromkeys(found)),
+            above.chunks_for(name),
+            self._globs.get(directory),
+            directory_candidates,
+            self._directory_globs.get(directory),
         )
         self._cache[directory] = info
         return info
-
-
-def _add_entry(tables: _Tables, raw: str, target: Target) -> None:
-    entry = parse_entry(raw)
-    if entry is None:
-        return
-    if entry.glob and entry.directory_only:
-        # A directory-only glob matches a path when it matches one of the
-        # path's parent directories. pathspec's own regex for such patterns
-        # disagrees with git (for "*/" and "docs/**/"), so the pattern is
-        # compiled without its slash and tested against directories only.
-        bucket = tables.directory_globs.setdefault(_glob_prefix(entry), {})
-        bucket.setdefault(entry.text.rstrip("/"), []).append(target)
-        return
-    if entry.glob:
-        bucket = tables.globs.setdefault(_glob_prefix(entry), {})
-        bucket.setdefault(entry.text, []).append(target)
-        return
-    if entry.anchored:
-        table = tables.directories if entry.directory_only else tables.exact
-    else:
-        table = tables.directory_names if entry.directory_only else tables.names
-    table.setdefault(entry.key, []).append(target)
 
 
 def _ignore_spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec | None:
@@ -320,8 +463,7 @@ def judge_changes(
     ignored, then owned (foreign when ``scope`` holds none of the owners),
     then touched, then read-only, then unplanned.
     """
-    index = index or OwnershipIndex(plan)
-    judge = _Judge(index, _ignore_spec(ignore), scope)
+    judge = _Judge(index or OwnershipIndex(plan), _ignore_spec(ignore), scope)
     primary = {normalize_path(change.path) for change in changes}
     seen: set[str] = set()
     verdicts: list[FileVerdict] = []
@@ -331,7 +473,7 @@ def judge_changes(
             if key in seen:
                 continue
             seen.add(key)
-            verdicts.append(judge.verdict(path, change.status, previous))
+            verdicts.append(judge.verdict(path, key, change.status, previous))
     return verdicts
 
 
@@ -359,18 +501,17 @@ class _Judge:
         self._scope = None if scope is None else frozenset(scope)
 
     def verdict(
-        self, path: str, status: ChangeStatus, previous: str | None
+        self, path: str, key: str, status: ChangeStatus, previous: str | None
     ) -> FileVerdict:
-        kind, tasks = self._classify(normalize_path(path))
-        # The fields are built here with their final types, so skip validation.
-        return FileVerdict.model_construct(
+        kind, tasks = self._classify(key)
+        return FileVerdict(
             path=path, kind=kind, tasks=tasks, status=status, previous_path=previous
         )
 
-    def _classify(self, path: str) -> tuple[VerdictKind, list[str]]:
-        if self._ignore is not None and self._ignore.match_file(path):
+    def _classify(self, key: str) -> tuple[VerdictKind, list[str]]:
+        if self._ignore is not None and self._ignore.match_file(key):
             return VerdictKind.IGNORED, []
-        owners, touchers, readers = self._index.lookup(path)
+        owners, touchers, readers = self._index.lookup_normalized(key)
         if owners:
             if self._scope is not None and self._scope.isdisjoint(owners):
                 return VerdictKind.FOREIGN, owners

@@ -112,6 +112,14 @@ PATTERNS = [
     ".*",
     "*/b",
     "a/*/b",
+    "src/s*/deep/",
+    "lib/p*/sub/",
+    "src/s*/deep/*.py",
+    "lib/*kg/**",
+    "docs/*ide/intro.md",
+    "*.js",
+    "src/*/*/",
+    "*[0-9].txt",
 ]
 
 
