@@ -1128,3 +1128,24 @@ def test_reduced_spec_has_served_operations(github_specs: Path) -> None:
     }
 
     assert served == listed
+
+
+def test_fetch_script_rebuilds_stale_reduction(
+    github_specs: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(github_specs, cache)
+    stamp_path = cache / "stamp.json"
+    stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+    (cache / "api.github.com.reduced.json").write_text("{}", encoding="utf-8")
+    stamp_path.write_text(
+        json.dumps({**stamp, "operations_sha256": "outdated"}), encoding="utf-8"
+    )
+
+    # The pins still match, so the rebuild must not need npm.
+    completed = run_fetch_script(cache, str(tmp_path / "empty-bin"))
+
+    rebuilt = json.loads((cache / "api.github.com.reduced.json").read_text("utf-8"))
+    assert completed.returncode == 0
+    assert json.loads(stamp_path.read_text(encoding="utf-8")) == stamp
+    assert rebuilt == spec.rest_description()
