@@ -346,7 +346,9 @@ def _rerun(
         )
     who = run.comment.sender_login
     if rerun:
-        gate.view.notes.append(f"Rerun of {', '.join(rerun)} requested by {who}.")
+        order = {task_id: index for index, task_id in enumerate(base_plan.task_ids)}
+        ran = sorted(gate.selection.selected, key=order.__getitem__)
+        gate.view.notes.append(f"Rerun of {', '.join(ran)} requested by {who}.")
     if reset:
         gate.view.notes.append(f"Attempts of {', '.join(reset)} reset by {who}.")
     context = run.context.model_copy(update={"head_sha": pull.head_sha})

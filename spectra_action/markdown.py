@@ -22,7 +22,7 @@ def inline(text: str) -> str:
     become spaces, and mentions and issue references are broken.
     """
     text = _CONTROL_RE.sub("", text.replace("\r", " ").replace("\n", " "))
-    text = html.escape(text, quote=True)
+    text = html.escape(text, quote=False)
     text = _MARKDOWN_PUNCTUATION_RE.sub(r"\\\1", text)
     text = _MENTION_RE.sub("@" + _ZWSP, text)
     return _ISSUE_RE.sub("#" + _ZWSP, text)

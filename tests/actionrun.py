@@ -117,13 +117,17 @@ class GateRepo:
 
 
 def build_gate_repo(
-    tmp_path: Path, *, verify_003: str = "test -s docs/guide.md"
+    tmp_path: Path,
+    *,
+    verify_003: str = "test -s docs/guide.md",
+    plan: str | None = None,
+    name: str = "workspace",
 ) -> GateRepo:
     """Build the repository: plan and content on main, a PR branch that edits
     tasks 001 and 003 and adds one unplanned file."""
-    path = init_repo(tmp_path / "workspace")
+    path = init_repo(tmp_path / name)
     files = {
-        ".spectra/plan.md": plan_text(verify_003),
+        ".spectra/plan.md": plan if plan is not None else plan_text(verify_003),
         "infra/store.txt": "store v1\n",
         "infra/providers.txt": "local\n",
         "services/api.txt": "uses the store\n",
