@@ -573,6 +573,8 @@ def collaborator_permission(call: Call) -> Reply:
 
 
 def get_contents(call: Call) -> Reply:
+    # NOTE: only files are served. GitHub lists a directory at this endpoint,
+    # but the fake returns 404 for one.
     repo = call.the_repo
     path = call.params["path"].strip("/")
     ref = call.query.get("ref")

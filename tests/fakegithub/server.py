@@ -332,6 +332,11 @@ class FakeGitHub:
         return latest
 
     def check_runs(self, full_name: str) -> list[dict[str, Any]]:
+        """Return the check runs of a repository, oldest first.
+
+        Each entry is the REST object plus an ``annotations`` list with every
+        annotation the check run received, which the REST object only counts.
+        """
         with self.store.lock:
             repo = self.store.require_repo(full_name)
             return [
