@@ -10,12 +10,18 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 
 WORKDIR /src
-COPY . /src
 
+# The dependencies get their own layer, which Docker rebuilds only when
+# pyproject.toml or constraints.txt change, not on every source edit.
 # constraints.txt also pins the test tools, but pip installs only what the
 # package declares as dependencies, so those pins just fix the versions.
+COPY pyproject.toml constraints.txt /src/
 RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-cache-dir -c constraints.txt . \
+    && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && /opt/venv/bin/pip install --no-cache-dir -c constraints.txt -r /tmp/requirements.txt
+
+COPY . /src
+RUN /opt/venv/bin/pip install --no-cache-dir -c constraints.txt . \
     && /opt/venv/bin/python -c "import spectra_action"
 
 # Runtime stage: the same base with git (for diffs and fetching PR refs) and
