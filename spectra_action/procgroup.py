@@ -18,6 +18,10 @@ through its life:
 
 Group members still alive when the process finishes are killed, so no
 grandchild outlives its verify command.
+
+NOTE: when this process is PID 1 of a container, as with a plain Docker
+ENTRYPOINT, killed grandchildren whose parent already exited stay zombies,
+because only PID 1 would reap them. An init such as tini avoids that.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spectra_action.plan.models import Plan, Task
-from spectra_action.redact import MASK, Redactor
+from spectra_action.redact import MASK, OutputScanner, Redactor
 from spectra_action.runner import (
     Outcome,
     RunSettings,
@@ -422,6 +422,17 @@ def _capture_tail(chunks: list[bytes], tail_lines: int, tail_bytes: int) -> str:
     return capture.tail(Redactor(), tail_lines, tail_bytes)
 
 
+def test_capture_mask_split_across_chunks() -> None:
+    redactor = Redactor()
+    scanner = OutputScanner(redactor)
+    capture = _OutputCapture(log=None, tail_bytes=100, on_lines=scanner.feed)
+    capture.feed(b"first\n::add-mask::split-sec")
+    capture.feed(b"ret-value\nlast split-secret-value\n")
+    capture.close()
+    expected = f"first\n::add-mask::{MASK}\nlast {MASK}\n"
+    assert capture.tail(redactor, 10, 100) == expected
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     lines=st.lists(st.text("abé", max_size=3000), max_size=40),
@@ -599,6 +610,20 @@ def test_stream_wraps_workflow_commands(
     assert results["001"].tail.splitlines()[2] == f"value {MASK}"
     assert len(tokens) == len(set(tokens))
     assert all(len(token) >= 32 for token in tokens)
+
+
+def test_stream_nested_stop_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    verify = (
+        "echo '::stop-commands::guess'; echo '::guess::'; "
+        "echo '::endgroup::'; echo '::error::after resume'; printf '::warning::x'"
+    )
+    _run(_plan(_task("001", verify)), tmp_path, stream=True, github_actions=True)
+    outside, _ = _outside_stop_commands(capsys.readouterr().out)
+    assert outside[0].startswith("::group::Task 001: Task 001 (passed in ")
+    assert outside[1] == "::endgroup::"
+    assert len(outside) == 2
 
 
 def test_stream_group_per_task(
