@@ -262,8 +262,9 @@ class _OutputCapture:
         text = self._tail.decode("utf-8", errors="replace")
         if self._trimmed and "\n" in text:
             text = text[text.index("\n") + 1 :]
-        # NOTE: when the tail is one line longer than the buffer, a secret cut
-        # by the buffer's front edge can only be dropped by the byte limit.
+        # NOTE: if the kept bytes hold no newline, only the byte limit drops a
+        # secret cut by the buffer's front edge. Heavy redaction of the rest
+        # can shrink the text below that limit and leave the piece in view.
         return _bound_tail(redactor.redact(text), max_lines, max_bytes)
 
     def _keep_tail(self, chunk: bytes) -> None:
