@@ -57,7 +57,7 @@ class ChangeSet(BaseModel):
     """The changed files of one comparison and where they came from.
 
     ``source`` is ``"git"`` or ``"api"``. ``complete`` is false when the list
-    may be cut short, and ``note`` then says why.
+    may be cut short, and ``note`` then gives the reason.
     """
 
     files: list[ChangedFile]
@@ -87,9 +87,13 @@ _API_STATUS = {
 
 
 def _run_git(
-    repo: Path, args: Sequence[str], *, check: bool = True
+    repo: Path, args: Sequence[str], *, check: bool = True, fix: str = ""
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run ``git -C repo args`` and raise GitError on failure when ``check``."""
+    """Run ``git -C repo args`` and return the completed process.
+
+    With ``check``, a failure raises GitError naming the command, its stderr
+    and ``fix``.
+    """
     command = ["git", "-C", str(repo), "-c", "core.quotePath=false", *args]
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
@@ -99,15 +103,17 @@ def _run_git(
             "git is not installed or not on PATH; install git and retry"
         ) from error
     if check and result.returncode != 0:
-        raise GitError(_describe_failure(args, result))
+        raise GitError(_describe_failure(args, result, fix))
     return result
 
 
 def _describe_failure(
-    args: Sequence[str], result: subprocess.CompletedProcess[bytes]
+    args: Sequence[str], result: subprocess.CompletedProcess[bytes], fix: str
 ) -> str:
     stderr = result.stderr.decode("utf-8", "replace").strip() or "(no output)"
-    return f"`git {' '.join(args)}` failed with exit code {result.returncode}: {stderr}"
+    command = f"git {' '.join(args)}"
+    message = f"`{command}` failed with exit code {result.returncode}: {stderr}"
+    return f"{message}; {fix}" if fix else message
 
 
 def _check_revision(value: str, name: str) -> None:
@@ -212,7 +218,7 @@ def find_merge_base(repo: Path, base: str, head: str) -> str:
     if found is None:
         raise GitError(
             f"{base} and {head} have no merge base in {repo}; {_FETCH_DEPTH_FIX}, "
-            "or compare with merge_base disabled"
+            "and check that the head branch was made from the base branch"
         )
     return found
 
@@ -290,6 +296,11 @@ def git_changed_files(
     as a pull request does, so commits added to the base branch later are not
     counted. Missing commits are fetched first. Raises GitError.
     """
+    _run_git(
+        repo,
+        ["rev-parse", "--git-dir"],
+        fix=f"run spectra-action inside a git checkout, not in {repo}",
+    )
     for name, revision in (("base", base), ("head", head)):
         _check_revision(revision, name)
         if not ensure_commit(repo, revision):
@@ -312,7 +323,7 @@ def git_changed_files(
         head,
         "--",
     ]
-    result = _run_git(repo, args)
+    result = _run_git(repo, args, fix=f"check that {repo} is a complete git checkout")
     files = _parse_raw(result.stdout)
     logger.debug("git diff %s %s listed %s files.", start, head, len(files))
     return ChangeSet(files=files, source="git")

@@ -87,8 +87,8 @@ def _duration_seconds(value: object) -> float | None:
 
 
 class _Section(BaseModel):
-    # Python code may use field names; the file must use the hyphenated keys,
-    # which _check_keys enforces before pydantic sees the data.
+    # Python code may use field names. The file must use the hyphenated keys,
+    # and _check_keys enforces that before pydantic validates the data.
     model_config = ConfigDict(
         extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True
     )
@@ -105,7 +105,7 @@ def _severity(value: object) -> object:
 
 
 class Policy(_Section):
-    """What each verdict kind does to the gate: fail it, warn, or nothing."""
+    """Severity of each verdict kind: fail the gate, warn, or stay silent."""
 
     unplanned: Severity = Severity.ERROR
     read_only: Severity = Field(default=Severity.ERROR, alias="read-only")
@@ -138,9 +138,9 @@ class TaskSettings(_Section):
 
 
 class ScopingConfig(_Section):
-    """Where a pull request may declare the tasks it works on.
+    """Sources a pull request may declare its tasks in.
 
-    ``branch_pattern`` is a regex with a named group ``ids``; None or an
+    ``branch_pattern`` is a regex with a named group ``ids``. None or an
     empty string turns branch names off as a source.
     """
 
@@ -204,7 +204,7 @@ def _task_key(key: object) -> str:
 
 
 class _Reader:
-    """Turns ruamel nodes into plain data and collects errors with lines."""
+    """Converter from ruamel nodes to plain data that collects located errors."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -294,7 +294,7 @@ def _detail_message(detail: ErrorDetails) -> str:
 
 
 def load_config_text(text: str, path: str) -> SpectraConfig:
-    """Parse configuration text; ``path`` is used in error messages.
+    """Parse configuration text. ``path`` names the file in error messages.
 
     Raises ConfigError listing every problem with its line and key.
     """
@@ -330,9 +330,10 @@ def _yaml_message(error: YAMLError, path: str) -> str:
 def load_config(
     repo_root: Path, config_path: str = DEFAULT_CONFIG_PATH
 ) -> SpectraConfig:
-    """Read the configuration file under ``repo_root``; a missing file is defaults.
+    """Read and validate the configuration file under ``repo_root``.
 
-    Raises ConfigError when the file cannot be read or is invalid.
+    A missing file gives the defaults. Raises ConfigError when the file
+    cannot be read or is invalid.
     """
     file = repo_root / config_path
     if not file.exists():
@@ -342,7 +343,7 @@ def load_config(
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(
-            f"cannot read the configuration file {config_path}: {error}; "
+            f"failed to read the configuration file {config_path}: {error}; "
             "make it a UTF-8 text file or set config-path to another file"
         ) from None
     return load_config_text(text, config_path)

@@ -1,9 +1,10 @@
 """Judge each changed file against the plan's ``owns``/``touches``/``reads`` lists.
 
-Plan entries follow gitignore semantics: a trailing ``/`` limits an entry to
-directories, a leading or inner ``/`` anchors it at the repository root, an
-entry without a slash matches at any depth, and an entry that matches a
-directory covers everything under it. ``docs/ownership.md`` has examples.
+Plan entries match paths the way ``.gitignore`` lines do. A trailing ``/``
+limits an entry to directories, and a leading or inner ``/`` anchors it at
+the repository root. An entry without a slash matches at any depth, and an
+entry that matches a directory covers everything under it.
+``docs/ownership.md`` has examples.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class Entry:
 
 
 def parse_entry(raw: str) -> Entry | None:
-    """Normalise a plan entry; return None for one that can match nothing."""
+    """Normalise and classify a plan entry, or return None if it matches nothing."""
     text = normalize_pattern(raw)
     # "**/name" matches exactly what "name" matches, and the short form is
     # looked up per path component instead of tested against whole paths.
@@ -300,7 +301,7 @@ class _Tables:
 
 @dataclass(frozen=True)
 class _DirectoryInfo:
-    """What a directory contributes to every path inside it.
+    """The matches and glob candidates a directory passes to every path inside.
 
     ``targets`` come from the directory and its parents. ``candidates`` are
     the glob chunks of parent buckets that may match paths inside, and
@@ -330,6 +331,21 @@ def _extend(candidates: Chunks, own: _GlobSet | None, name: str) -> Chunks:
     return candidates + own.candidates(name)
 
 
+def _collect_entries(plan: Plan) -> _Tables:
+    tables = _Tables()
+    for task in plan.tasks:
+        if task.ownership is None:
+            continue
+        for role, entries in (
+            (Role.OWNS, task.ownership.owns),
+            (Role.TOUCHES, task.ownership.touches),
+            (Role.READS, task.ownership.reads),
+        ):
+            for raw in entries:
+                tables.add(raw, (role, task.id))
+    return tables
+
+
 def _frozen(table: dict[str, list[Target]]) -> dict[str, Targets]:
     return {key: tuple(targets) for key, targets in table.items()}
 
@@ -347,17 +363,8 @@ class OwnershipIndex:
 
     def __init__(self, plan: Plan) -> None:
         self._order = {task.id: position for position, task in enumerate(plan.tasks)}
-        tables = _Tables()
-        for task in plan.tasks:
-            if task.ownership is None:
-                continue
-            for role, entries in (
-                (Role.OWNS, task.ownership.owns),
-                (Role.TOUCHES, task.ownership.touches),
-                (Role.READS, task.ownership.reads),
-            ):
-                for raw in entries:
-                    tables.add(raw, (role, task.id))
+        tables = _collect_entries(plan)
+
         self._exact = _frozen(tables.exact)
         self._directories = _frozen(tables.directories)
         self._names = _frozen(tables.names)
@@ -372,6 +379,7 @@ class OwnershipIndex:
         }
         self._name_globs = _build_glob_set(tables.name_globs, "")
         self._directory_name_globs = _build_glob_set(tables.directory_name_globs, "")
+
         root = _DirectoryInfo(
             (), (), self._globs.get(""), (), self._directory_globs.get("")
         )
@@ -391,7 +399,7 @@ class OwnershipIndex:
         return self.lookup_normalized(normalize_path(path))
 
     def lookup_normalized(self, path: str) -> tuple[list[str], list[str], list[str]]:
-        """Do what lookup does, for a path already passed through normalize_path."""
+        """Return what lookup returns, for a path normalize_path has normalised."""
         directory, _, name = path.rpartition("/")
         info = self._cache.get(directory) or self._directory_info(directory)
         found = list(info.targets)
@@ -460,7 +468,7 @@ def judge_changes(
 
     A rename or copy is judged on its new path and, right after it, on its
     old path unless that path has a change record of its own. Precedence:
-    ignored, then owned (foreign when ``scope`` holds none of the owners),
+    ignored, then owned (foreign when ``scope`` contains none of the owners),
     then touched, then read-only, then unplanned.
     """
     judge = _Judge(index or OwnershipIndex(plan), _ignore_spec(ignore), scope)

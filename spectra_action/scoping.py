@@ -30,8 +30,8 @@ _BODY_MARKERS = " \t>*-"
 class Declaration(BaseModel):
     """Declared task ids, each with every place it was declared.
 
-    ``tasks`` holds ids the plan has, in the plan's form (``002``).
-    ``unknown`` holds ids the plan lacks, so the caller can warn about them.
+    ``tasks`` contains ids the plan has, in the plan's form (``002``), and
+    ``unknown`` the ids it lacks, so that the caller can warn about them.
     """
 
     tasks: dict[str, list[str]] = Field(default_factory=dict)

@@ -243,29 +243,21 @@ def shallow_pair(tmp_path: Path) -> tuple[Path, str, str]:
     for n in range(3):
         write(origin, f"history{n}.txt", f"{n}\n")
         commit(origin, f"history {n}")
+
     git(origin, "checkout", "-q", "-b", "feature")
     write(origin, "feature.txt", "feature\n")
     commit(origin, "feature 1")
     write(origin, "feature2.txt", "feature\n")
     head = commit(origin, "feature 2")
+
     git(origin, "checkout", "-q", "main")
     write(origin, "main-only.txt", "main\n")
     base = commit(origin, "main moved on")
+
     clone = tmp_path / "clone"
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--branch",
-            "feature",
-            f"file://{origin}",
-            str(clone),
-        ],
-        check=True,
-    )
+    url = f"file://{origin}"
+    clone_args = ["clone", "-q", "--depth", "1", "--branch", "feature", url]
+    git(tmp_path, *clone_args, str(clone))
     return clone, base, head
 
 
@@ -315,7 +307,17 @@ def test_git_unrelated_histories_error(repo, tmp_path):
         git_changed_files(repo, "unrelated", "main")
 
 
-def test_git_error_names_command(tmp_path):
+def test_git_outside_checkout_names_fix(tmp_path):
+    not_a_repo = tmp_path / "plain"
+    not_a_repo.mkdir()
+    with pytest.raises(GitError) as caught:
+        git_changed_files(not_a_repo, "a", "b")
+    assert "`git rev-parse --git-dir` failed" in str(caught.value)
+    assert "not a git repository" in str(caught.value)
+    assert "run spectra-action inside a git checkout" in str(caught.value)
+
+
+def test_default_base_outside_checkout(tmp_path):
     not_a_repo = tmp_path / "plain"
     not_a_repo.mkdir()
     with pytest.raises(GitError) as caught:

@@ -141,7 +141,7 @@ def git_ignored(repo: Path, pattern: str) -> set[str]:
         env=env,
         check=False,
     )
-    # Exit code 1 means that no path matched, which is a valid answer.
+    # Exit code 1 means that no path matched, which is a valid result.
     assert result.returncode in (0, 1), result.stderr
     return {name.decode() for name in result.stdout.split(b"\0") if name}
 

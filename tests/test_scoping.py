@@ -47,7 +47,7 @@ def test_branch_other_name_ignored():
 
 
 def test_branch_short_id_not_default():
-    # The default pattern wants three digits so spectra/2fa is no task.
+    # The default pattern requires three digits, so spectra/2fa names no task.
     assert declare(branch="spectra/2fa").tasks == {}
 
 
