@@ -82,6 +82,10 @@ _MAX_LINE_BYTES = 64 * 1024
 # in the part that is dropped after redaction.
 _TAIL_MARGIN = 8 * 1024
 
+# Characters dropped from the front of a redacted tail that is one cut line:
+# the cut piece of a secret up to this long lies within them.
+_FRONT_GUARD = 4 * 1024
+
 
 class Outcome(StrEnum):
     PASSED = "passed"
@@ -260,12 +264,15 @@ class _OutputCapture:
     def tail(self, redactor: Redactor, max_lines: int, max_bytes: int) -> str:
         """Return the redacted tail, at most max_lines lines and max_bytes bytes."""
         text = self._tail.decode("utf-8", errors="replace")
-        if self._trimmed and "\n" in text:
+        if not self._trimmed:
+            return _bound_tail(redactor.redact(text), max_lines, max_bytes)
+        if "\n" in text:
+            # Dropping the cut first line leaves only whole lines to redact.
             text = text[text.index("\n") + 1 :]
-        # NOTE: if the kept bytes hold no newline, only the byte limit drops a
-        # secret cut by the buffer's front edge. Heavy redaction of the rest
-        # can shrink the text below that limit and leave the piece in view.
-        return _bound_tail(redactor.redact(text), max_lines, max_bytes)
+            return _bound_tail(redactor.redact(text), max_lines, max_bytes)
+        # Cutting before redaction could split another secret, so cut after.
+        text = redactor.redact(text)[_FRONT_GUARD:]
+        return _bound_tail(text, max_lines, max_bytes)
 
     def _keep_tail(self, chunk: bytes) -> None:
         if len(chunk) >= self._keep:

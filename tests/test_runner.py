@@ -433,6 +433,20 @@ def test_capture_mask_split_across_chunks() -> None:
     assert capture.tail(redactor, 10, 100) == expected
 
 
+def test_capture_cut_secret_hidden() -> None:
+    cut_secret = "C" * 64
+    other_secret = "S" * 1010
+    redactor = Redactor(extra_values=[cut_secret, other_secret])
+    capture = _OutputCapture(log=None, tail_bytes=8000, on_lines=lambda _: None)
+    # The buffer keeps the last 8000 + 8192 bytes, so its front edge falls
+    # in the middle of cut_secret, and the redacted rest is far below 8000.
+    capture.feed(b"A" * 100 + cut_secret.encode() + other_secret.encode() * 16)
+    capture.close()
+    tail = capture.tail(redactor, 10, 8000)
+    assert "C" not in tail
+    assert "S" not in tail
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     lines=st.lists(st.text("abé", max_size=3000), max_size=40),
