@@ -621,3 +621,20 @@ def test_empty_text_gives_plan() -> None:
     plan = parse_plan("")
     assert plan.tasks == []
     assert plan.findings == []
+
+
+def test_heading_title_keeps_hash() -> None:
+    text = PLAN.replace("Parse the config", "Support C#")
+    plan = parse_plan(text)
+    assert task_one(plan).title == "Support C#"
+    assert plan.findings == []
+
+
+def test_files_as_sub_items_warns() -> None:
+    text = PLAN.replace(
+        "- Files: app/config.py, tests/test_config.py",
+        "- Files:\n  - app/config.py\n  - tests/test_config.py",
+    )
+    plan = parse_plan(text)
+    assert found(plan, "FILES_AS_SUB_ITEMS") == [(16, Severity.WARNING)]
+    assert task_one(plan).files == ["app/config.py", "tests/test_config.py"]

@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 from spectra_action.plan.sink import FindingSink
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
+# A closing run of ``#`` counts only after a space, so "C#" keeps its "#".
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))??(?:[ \t]+#+)?[ \t]*$")
 _BULLET = re.compile(r"^([ \t]*)([-*+])(?:[ \t]+(.*))?$")
 _SEPARATOR = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")

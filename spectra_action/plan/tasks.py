@@ -286,6 +286,13 @@ class TaskBuilder:
             return
         values = [(entry.line, entry.value)] if entry.value else []
         values += entry.items
+        if entry.items:
+            self._warn(
+                "FILES_AS_SUB_ITEMS",
+                entry.items[0][0],
+                "Files lists paths as sub-items; they are read as paths, but "
+                "write them on the Files line, separated by commas",
+            )
         for number, value in values:
             parsed = split_list(value)
             self._note_inline_code(number, "Files", parsed)
