@@ -13,9 +13,17 @@ import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -165,10 +173,21 @@ class ScopingConfig(_Section):
         return value
 
 
+def _check_glob(pattern: str) -> str:
+    try:
+        GitIgnoreSpecPattern(pattern.strip())
+    except (ValueError, re.error) as error:
+        raise ValueError(f"invalid glob {pattern!r}: {error}") from None
+    return pattern
+
+
+IgnorePattern = Annotated[str, AfterValidator(_check_glob)]
+
+
 class SpectraConfig(_Section):
     """The whole configuration file."""
 
-    ignore: list[str] = Field(default_factory=list)
+    ignore: list[IgnorePattern] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
     scoping: ScopingConfig = Field(default_factory=ScopingConfig)
     tasks: dict[str, TaskSettings] = Field(default_factory=dict)

@@ -20,6 +20,7 @@ from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 from pydantic import BaseModel, ConfigDict
 
 from spectra_action.changes import ChangedFile, ChangeStatus
+from spectra_action.errors import ConfigError
 from spectra_action.plan.models import Plan
 
 logger = logging.getLogger("spectra_action.ownership")
@@ -143,7 +144,11 @@ Chunks = tuple[_Chunk, ...]
 
 
 def _glob_regex(text: str) -> re.Pattern[str] | None:
-    pattern = GitIgnoreSpecPattern(text)
+    try:
+        pattern = GitIgnoreSpecPattern(text)
+    except (ValueError, re.error) as error:
+        logger.warning("Ignored plan entry %r: invalid glob (%s).", text, error)
+        return None
     if pattern.regex is None or not pattern.include:
         return None
     regex: re.Pattern[str] = pattern.regex
@@ -453,7 +458,12 @@ def _ignore_spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec | None:
     lines = [line for line in lines if line]
     if not lines:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error) as error:
+        raise ConfigError(
+            f"invalid ignore pattern: {error}; fix or remove it in the ignore list"
+        ) from None
 
 
 def judge_changes(

@@ -188,6 +188,12 @@ def test_ignore_must_be_list():
     assert message.startswith(".github/spectra.yml:1: ignore:")
 
 
+def test_ignore_invalid_glob_names_line():
+    message = config_error("ignore:\n  - ok/\n  - 'x/[z-a]/'\n")
+    assert message.startswith(".github/spectra.yml:3: ignore.1:")
+    assert "invalid glob 'x/[z-a]/'" in message
+
+
 def test_ignore_item_type_names_index():
     message = config_error("ignore:\n  - ok/\n  - {a: b}\n")
     assert message.startswith(".github/spectra.yml:3: ignore.1:")

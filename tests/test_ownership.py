@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from spectra_action.changes import ChangedFile, ChangeStatus, git_changed_files
+from spectra_action.errors import ConfigError
 from spectra_action.ownership import (
     FileVerdict,
     OwnershipIndex,
@@ -159,6 +160,20 @@ def test_index_negated_entry_skipped(caplog):
     index = OwnershipIndex(plan)
     assert index.owners("src/generated/x.py") == ["001"]
     assert any("!src/generated/" in r.getMessage() for r in caplog.records)
+
+
+def test_index_invalid_glob_skipped(caplog):
+    caplog.set_level(logging.WARNING, logger="spectra_action")
+    plan = make_plan(make_task("001", owns=["x/[z-a]/y", "\\", "ok.py"]))
+    index = OwnershipIndex(plan)
+    assert index.owners("ok.py") == ["001"]
+    assert index.owners("x/z/y") == []
+    assert any("x/[z-a]/y" in r.getMessage() for r in caplog.records)
+
+
+def test_judge_invalid_ignore_raises():
+    with pytest.raises(ConfigError, match="invalid ignore pattern"):
+        judge_changes(PLAN, [change("a.py")], ignore=["x/[z-a]/"])
 
 
 def test_index_same_task_twice_once():
