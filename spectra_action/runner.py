@@ -76,6 +76,8 @@ HIDDEN_ENV_NAMES = frozenset(
 
 # A line longer than this is passed on in pieces, so one endless line
 # cannot grow memory.
+# NOTE: a secret split between two pieces is not redacted in the streamed
+# output or in a redact_log log file. The tail is not affected.
 _MAX_LINE_BYTES = 64 * 1024
 
 # Extra tail bytes kept so that a secret cut by the tail's front edge lies
