@@ -178,13 +178,15 @@ def collected_results(
         plan_sha256=prepared.plan.sha256,
         selection=prepared.selection.run,
     )
+    notes = [f"Rejected {Path(r.path).name}: {r.reason}." for r in rejected]
     results: dict[str, TaskResult] = {}
     for task_id, item in files.items():
         try:
             outcome = Outcome(item.outcome)
         except ValueError:
-            rejected_note = f"{task_id}.json has an unknown outcome {item.outcome!r}"
-            logger.warning("Rejected a result: %s", rejected_note)
+            note = _unknown_outcome_note(task_id, item.outcome)
+            logger.warning("%s", note)
+            notes.append(note)
             continue
         results[task_id] = TaskResult(
             task_id=task_id,
@@ -195,8 +197,15 @@ def collected_results(
             message=item.message,
             blocked_by=item.blocked_by,
         )
-    notes = [f"Rejected {Path(r.path).name}: {r.reason}." for r in rejected]
     return results, notes
+
+
+def _unknown_outcome_note(task_id: str, outcome: str) -> str:
+    known = ", ".join(repr(member.value) for member in Outcome)
+    return (
+        f"Rejected the result of task {task_id}: its outcome {outcome!r} is "
+        f"unknown, because this version of spectra-action writes only {known}."
+    )
 
 
 def verify_fork_pull(client: object, record: PullRecord) -> str:

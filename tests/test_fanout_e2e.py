@@ -1,0 +1,524 @@
+"""The matrix modes end to end: ``plan`` packs, ``verify`` runs one entry per
+clone, ``report`` publishes, and the fork-safe ``workflow_run`` report.
+
+Every step is a separate ``python -m spectra_action`` process with a
+runner's environment, working on real git repositories and the fake GitHub.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from actionrun import (
+    PR_NUMBER,
+    REPO,
+    ActionRun,
+    GateRepo,
+    latest_states,
+    pull_request_payload,
+    register_pull,
+    run_entrypoint,
+    runner_env,
+)
+from fakegithub import DEFAULT_TOKEN, FakeGitHub
+from gitutil import commit_all, init_repo, run_git
+
+PLAN = """\
+# SPECTRA Execution Plan
+
+## Project: Gadgets
+## Level: 4
+## Generated: 2026-03-01
+## Source: .spectra/stories/
+
+---
+
+## Task 001: Define the gadget schema
+- [ ] 001: Define the gadget schema
+- AC:
+  - The schema names a gadget.
+- Files: schema/gadget.txt
+- Verify: `grep -q gadget schema/gadget.txt && echo schema ok`
+- Risk: medium
+- Max-iterations: 6
+- Scope: code
+- File-ownership:
+  - owns: [schema/gadget.txt]
+  - touches: []
+  - reads: []
+- Wiring-proof:
+  - CLI: cat schema/gadget.txt
+  - Integration: the loader reads the schema.
+
+## Task 002: Load gadgets
+- [ ] 002: Load gadgets
+- AC:
+  - The loader names the schema.
+- Files: loader/load.txt
+- Dependencies: 001
+- Verify: `sleep 0.1 && grep -q schema loader/load.txt`
+- Risk: medium
+- Max-iterations: 6
+- Scope: code
+- File-ownership:
+  - owns: [loader/load.txt]
+  - touches: []
+  - reads: [schema/gadget.txt]
+- Wiring-proof:
+  - CLI: cat loader/load.txt
+  - Integration: loader -> schema.
+
+## Task 003: Set the billing rates
+- [ ] 003: Set the billing rates
+- AC:
+  - Every rate has a currency.
+- Files: billing/rates.txt
+- Verify: `{verify_003}`
+- Risk: high
+- Max-iterations: 8
+- Scope: code
+- File-ownership:
+  - owns: [billing/rates.txt]
+  - touches: []
+  - reads: []
+- Wiring-proof:
+  - CLI: cat billing/rates.txt
+  - Integration: invoices read the rates.
+
+## Task 004: Write invoices
+- [ ] 004: Write invoices
+- AC:
+  - The invoice names the rates.
+- Files: billing/invoice.txt
+- Dependencies: 003
+- Verify: `grep -q rates billing/invoice.txt`
+- Risk: medium
+- Max-iterations: 6
+- Scope: code
+- File-ownership:
+  - owns: [billing/invoice.txt]
+  - touches: []
+  - reads: [billing/rates.txt]
+- Wiring-proof:
+  - CLI: cat billing/invoice.txt
+  - Integration: invoice -> rates.
+
+## Task 005: Document gadgets
+- [ ] 005: Document gadgets
+- AC:
+  - The guide is not empty.
+- Files: docs/gadgets.md
+- Verify: `sleep 0.1 && test -s docs/gadgets.md`
+- Risk: low
+- Max-iterations: 4
+- Scope: docs
+- File-ownership:
+  - owns: [docs/gadgets.md]
+  - touches: []
+  - reads: []
+- Wiring-proof:
+  - CLI: cat docs/gadgets.md
+  - Integration: the index links the guide.
+
+## Task 006: Draw the gadget panel
+- [ ] 006: Draw the gadget panel
+- AC:
+  - The panel has a title.
+- Files: ui/panel.txt
+- Verify: `sleep 0.1 && grep -q title ui/panel.txt`
+- Risk: low
+- Max-iterations: 4
+- Scope: code
+- File-ownership:
+  - owns: [ui/panel.txt]
+  - touches: []
+  - reads: []
+- Wiring-proof:
+  - CLI: cat ui/panel.txt
+  - Integration: the app shows the panel.
+
+## Task 007: Deploy gadgets
+- [ ] 007: Deploy gadgets
+- AC:
+  - The deploy file names a target.
+- Files: ops/deploy.txt
+- Verify: `grep -q target ops/deploy.txt`
+- Risk: medium
+- Max-iterations: 5
+- Scope: infra
+- File-ownership:
+  - owns: [ops/deploy.txt]
+  - touches: []
+  - reads: []
+- Wiring-proof:
+  - CLI: cat ops/deploy.txt
+  - Integration: the pipeline runs the deploy.
+
+---
+
+## Parallelism Assessment
+- Independent tasks: [001, 003, 005, 006, 007]
+- Sequential dependencies: [001 -> 002, 003 -> 004]
+- Recommendation: TEAM_ELIGIBLE
+"""
+
+# Task 003 fails on purpose in the matrix test, which blocks task 004.
+FAILING_003 = "echo checking rates; grep -q currency billing/rates.txt"
+PASSING_003 = "grep -q rate billing/rates.txt"
+# The PR edits tasks 001, 003, 005 and 006; 002 and 004 run as dependents.
+SELECTED = ["001", "002", "003", "004", "005", "006"]
+
+BASE_FILES = {
+    "schema/gadget.txt": "gadget v1\n",
+    "loader/load.txt": "reads the schema\n",
+    "billing/rates.txt": "rate 1\n",
+    "billing/invoice.txt": "uses the rates\n",
+    "docs/gadgets.md": "# Gadgets\n",
+    "ui/panel.txt": "title: Gadgets\n",
+    "ops/deploy.txt": "target: staging\n",
+}
+PULL_FILES = {
+    "schema/gadget.txt": "gadget v2\n",
+    "billing/rates.txt": "rate 2\n",
+    "docs/gadgets.md": "# Gadgets\n\nHow to use gadgets.\n",
+    "ui/panel.txt": "title: Gadget panel\n",
+}
+
+READ_TOKEN = "ghs_fork_read_only_token_0123456789"
+DURATION = re.compile(r"\d+(\.\d+)?s")
+STATE_LINE = re.compile(r"^<!-- spectra-state:.*-->$", re.MULTILINE)
+
+
+def build_fanout_repo(tmp_path: Path, verify_003: str = FAILING_003) -> GateRepo:
+    """Build the gadgets repository: the plan on ``main`` and a PR branch."""
+    path = init_repo(tmp_path / "workspace")
+    write_files(path, {".spectra/plan.md": PLAN.replace("{verify_003}", verify_003)})
+    write_files(path, BASE_FILES)
+    base_sha = commit_all(path, "Add the gadgets plan and content")
+    run_git(path, "checkout", "--quiet", "-b", "feature/widgets")
+    repo = GateRepo(path=path, base_sha=base_sha, head_sha=base_sha)
+    repo.commit(PULL_FILES, "Change the schema, rates, guide and panel")
+    return repo
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for name, content in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+
+
+def clone_at(repo: GateRepo, target: Path, revision: str) -> Path:
+    """Clone the repository to ``target`` and check out ``revision`` detached."""
+    run_git(target.parent, "clone", "--quiet", str(repo.path), str(target))
+    run_git(target, "checkout", "--quiet", "--detach", revision)
+    return target
+
+
+def run_step(
+    run_dir: Path,
+    fake: FakeGitHub,
+    repo: GateRepo,
+    workspace: Path,
+    payload: dict[str, Any],
+    *,
+    event_name: str = "pull_request",
+    token: str = DEFAULT_TOKEN,
+    **inputs: str,
+) -> ActionRun:
+    """Run one action step in ``workspace`` with its own event and file commands."""
+    run_dir.mkdir(parents=True)
+    env = runner_env(
+        run_dir,
+        fake,
+        repo,
+        payload,
+        event_name=event_name,
+        inputs=inputs,
+        token=token,
+    )
+    env["GITHUB_WORKSPACE"] = str(workspace)
+    return run_entrypoint(env, workspace)
+
+
+def matrix_entries(run: ActionRun) -> list[dict[str, Any]]:
+    matrix: dict[str, list[dict[str, Any]]] = json.loads(run.outputs["matrix"])
+    return matrix["include"]
+
+
+def verify_entries(
+    tmp_path: Path,
+    fake: FakeGitHub,
+    repo: GateRepo,
+    entries: list[dict[str, Any]],
+    payload: dict[str, Any],
+    token: str = DEFAULT_TOKEN,
+) -> list[ActionRun]:
+    """Run mode verify for each matrix entry in a fresh clone of the head."""
+    runs = []
+    for number, entry in enumerate(entries, 1):
+        clone = clone_at(repo, tmp_path / f"clone-{number}", repo.head_sha)
+        runs.append(
+            run_step(
+                tmp_path / f"verify-{number}",
+                fake,
+                repo,
+                clone,
+                payload,
+                token=token,
+                mode="verify",
+                tasks=entry["tasks"],
+                **{"results-dir": str(tmp_path / f"results-{number}")},
+            )
+        )
+    return runs
+
+
+def merge_results(sources: list[Path], target: Path) -> Path:
+    """Merge results directories the way download-artifact's merge-multiple does."""
+    for source in sources:
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    return target
+
+
+def normalised(text: str) -> str:
+    return DURATION.sub("<duration>", STATE_LINE.sub("<state>", text))
+
+
+def status_summary(fake: FakeGitHub, sha: str) -> dict[str, tuple[str, str]]:
+    return {
+        context: (status["state"], normalised(status["description"] or ""))
+        for context, status in fake.latest_statuses(REPO, sha).items()
+    }
+
+
+def only_comment(fake: FakeGitHub, number: int = PR_NUMBER) -> str:
+    comments = fake.comments(REPO, number)
+    assert len(comments) == 1
+    body: str = comments[0]["body"]
+    return body
+
+
+def write_requests(fake: FakeGitHub) -> list[str]:
+    return [
+        f"{record.method} {record.path}"
+        for record in fake.requests
+        if record.method in ("POST", "PATCH", "PUT", "DELETE")
+    ]
+
+
+def test_matrix_run_equals_single_job(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_fanout_repo(tmp_path)
+    register_pull(fake_github, repo)
+    payload = pull_request_payload(fake_github, repo)
+
+    plan_run = run_step(
+        tmp_path / "plan",
+        fake_github,
+        repo,
+        repo.path,
+        payload,
+        mode="plan",
+        **{"max-jobs": "3"},
+    )
+    assert plan_run.returncode == 0, plan_run.stderr
+    entries = matrix_entries(plan_run)
+    verify_runs = verify_entries(tmp_path, fake_github, repo, entries, payload)
+    merged = merge_results(
+        [tmp_path / f"results-{n}" for n in range(1, len(entries) + 1)],
+        tmp_path / "merged",
+    )
+    report_run = run_step(
+        tmp_path / "report",
+        fake_github,
+        repo,
+        repo.path,
+        payload,
+        mode="report",
+        **{"results-dir": str(merged)},
+    )
+
+    with FakeGitHub() as single_fake:
+        register_pull(single_fake, repo)
+        single_run = run_step(
+            tmp_path / "single",
+            single_fake,
+            repo,
+            repo.path,
+            pull_request_payload(single_fake, repo),
+        )
+        single_body = only_comment(single_fake)
+        single_statuses = status_summary(single_fake, repo.head_sha)
+        assert single_fake.violations == []
+
+    assert len(entries) == 3
+    assert sorted(t for e in entries for t in e["tasks"].split()) == SELECTED
+    assert [run.returncode for run in verify_runs] == [0, 1, 0]
+    assert report_run.returncode == single_run.returncode
+    assert normalised(only_comment(fake_github)) == normalised(single_body)
+    assert status_summary(fake_github, repo.head_sha) == single_statuses
+
+
+def verified_results(
+    tmp_path: Path, fake: FakeGitHub, repo: GateRepo, payload: dict[str, Any]
+) -> Path:
+    """Run mode verify for every selected task in one clone; return its results-dir."""
+    clone = clone_at(repo, tmp_path / "clone", repo.head_sha)
+    results_dir = tmp_path / "results"
+    run = run_step(
+        tmp_path / "verify",
+        fake,
+        repo,
+        clone,
+        payload,
+        mode="verify",
+        tasks=" ".join(SELECTED),
+        **{"results-dir": str(results_dir)},
+    )
+    assert run.returncode == 0, run.stderr
+    return results_dir
+
+
+def edit_result(results_dir: Path, name: str, **changes: Any) -> None:
+    path = results_dir / "results" / name
+    document = json.loads(path.read_text())
+    document.update(changes)
+    path.write_text(json.dumps(document))
+
+
+def other_head(results_dir: Path) -> None:
+    edit_result(results_dir, "001.json", head_sha="0" * 40)
+
+
+def other_plan(results_dir: Path) -> None:
+    edit_result(results_dir, "002.json", plan_sha256="f" * 64)
+
+
+def unknown_schema(results_dir: Path) -> None:
+    edit_result(results_dir, "003.json", schema_version=2)
+
+
+def not_json(results_dir: Path) -> None:
+    (results_dir / "results" / "004.json").write_text("passed, trust me\n")
+
+
+def unselected_task(results_dir: Path) -> None:
+    edit_result(results_dir, "005.json", task_id="007")
+
+
+def duplicate_task(results_dir: Path) -> None:
+    edit_result(results_dir, "006.json", task_id="005")
+
+
+def unknown_outcome(results_dir: Path) -> None:
+    edit_result(results_dir, "002.json", outcome="skipped")
+
+
+REJECTIONS: list[tuple[Callable[[Path], None], str, str]] = [
+    (other_head, "001", "Rejected 001.json: head SHA"),
+    (other_plan, "002", "Rejected 002.json: plan hash"),
+    (unknown_schema, "003", "Rejected 003.json: schema\\_version is 2"),
+    (not_json, "004", "Rejected 004.json: the file is not valid JSON"),
+    (unselected_task, "005", "Rejected 005.json: task 007 is not selected"),
+    (duplicate_task, "006", "Rejected 006.json: task 005 already has a result"),
+    (unknown_outcome, "002", "Rejected the result of task 002: its outcome"),
+]
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "task_id", "note"),
+    REJECTIONS,
+    ids=[corrupt.__name__ for corrupt, _, _ in REJECTIONS],
+)
+def test_report_rejects_result_file(
+    tmp_path: Path,
+    fake_github: FakeGitHub,
+    corrupt: Callable[[Path], None],
+    task_id: str,
+    note: str,
+) -> None:
+    repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
+    register_pull(fake_github, repo)
+    payload = pull_request_payload(fake_github, repo)
+    results_dir = verified_results(tmp_path, fake_github, repo, payload)
+    corrupt(results_dir)
+
+    run = run_step(
+        tmp_path / "report",
+        fake_github,
+        repo,
+        repo.path,
+        payload,
+        mode="report",
+        **{"results-dir": str(results_dir)},
+    )
+
+    assert run.returncode == 1, run.stderr
+    body = only_comment(fake_github)
+    assert f"- [ ] {task_id}: {title_of(task_id)} — ❔ not run" in body
+    assert f"The gate failed: tasks {task_id} not run." in body
+    assert note in body
+    states = latest_states(fake_github, repo.head_sha)
+    assert states[f"spectra/{task_id}"] == "failure"
+    assert states["spectra"] == "failure"
+    assert run.outputs["result"] == "failed"
+
+
+def test_report_valid_results_pass(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
+    register_pull(fake_github, repo)
+    payload = pull_request_payload(fake_github, repo)
+    results_dir = verified_results(tmp_path, fake_github, repo, payload)
+
+    run = run_step(
+        tmp_path / "report",
+        fake_github,
+        repo,
+        repo.path,
+        payload,
+        mode="report",
+        **{"results-dir": str(results_dir)},
+    )
+
+    assert run.returncode == 0, run.stderr
+    body = only_comment(fake_github)
+    assert "All 6 selected tasks passed" in body
+    assert "Rejected" not in body
+    assert latest_states(fake_github, repo.head_sha)["spectra"] == "success"
+
+
+def test_report_missing_result_fails(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
+    register_pull(fake_github, repo)
+    payload = pull_request_payload(fake_github, repo)
+    results_dir = verified_results(tmp_path, fake_github, repo, payload)
+    (results_dir / "results" / "006.json").unlink()
+
+    run = run_step(
+        tmp_path / "report",
+        fake_github,
+        repo,
+        repo.path,
+        payload,
+        mode="report",
+        **{"results-dir": str(results_dir)},
+    )
+
+    assert run.returncode == 1, run.stderr
+    body = only_comment(fake_github)
+    assert "- [ ] 006: Draw the gadget panel — ❔ not run" in body
+    assert "no result was reported for this task" in body
+    assert "The gate failed: tasks 006 not run." in body
+    assert latest_states(fake_github, repo.head_sha)["spectra/006"] == "failure"
+
+
+def title_of(task_id: str) -> str:
+    match = re.search(rf"^## Task {task_id}: (.+)$", PLAN, re.MULTILINE)
+    assert match is not None
+    return match.group(1)
