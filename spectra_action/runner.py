@@ -437,6 +437,7 @@ class _Scheduler:
         self._env = env
         self._redactor = redactor
         self._results: dict[str, TaskResult] = {}
+        self._results_changed = True
         self._running: dict[str, _Running] = {}
         self._selector = selectors.DefaultSelector()
         self._printer = (
@@ -448,7 +449,11 @@ class _Scheduler:
     def run(self) -> dict[str, TaskResult]:
         try:
             while self._pending or self._running:
-                self._start_ready()
+                # Only a new result can unblock or block a pending task, and
+                # reads of busy output pipes would otherwise rescan them all.
+                if self._results_changed:
+                    self._results_changed = False
+                    self._start_ready()
                 if self._running:
                     self._wait()
                 elif self._pending:
@@ -645,6 +650,7 @@ class _Scheduler:
 
     def _record(self, result: TaskResult) -> None:
         self._results[result.task_id] = result
+        self._results_changed = True
         logger.info("task %s %s", result.task_id, describe(result))
         if self._printer is not None:
             self._printer.finished(self._plan.task(result.task_id), result)
