@@ -7,8 +7,8 @@ from collections.abc import Collection, Mapping, Sequence
 from pydantic import BaseModel, Field
 
 from spectra_action.ownership import FileVerdict, VerdictKind
-from spectra_action.plan import CheckboxState, Plan
-from spectra_action.plan.graph import dependents, topological_order
+from spectra_action.plan import CheckboxState, Plan, Task
+from spectra_action.plan.graph import DependencyGraph
 
 
 class Selection(BaseModel):
@@ -82,15 +82,17 @@ def select_tasks(
             _add(reasons, task_id, "checkbox ticked by this pull request")
     known = set(plan.task_ids)
     reasons = {task_id: why for task_id, why in reasons.items() if task_id in known}
+    graph = DependencyGraph(plan)
     if run_dependents:
         for task_id in list(reasons):
-            for dependent in sorted(dependents(plan, task_id)):
+            for dependent in sorted(graph.dependents(task_id)):
                 _add(reasons, dependent, f"depends on {task_id}")
-    return _sort_out(plan, reasons, attempts or {}, last_outcomes or {}, forced)
+    return _sort_out(plan, graph, reasons, attempts or {}, last_outcomes or {}, forced)
 
 
 def _sort_out(
     plan: Plan,
+    graph: DependencyGraph,
     reasons: dict[str, list[str]],
     attempts: Mapping[str, int],
     last_outcomes: Mapping[str, str],
@@ -98,9 +100,9 @@ def _sort_out(
 ) -> Selection:
     selection = Selection(reasons=reasons)
     candidates: list[str] = []
-    for task_id in topological_order(plan, list(reasons)):
-        task = plan.task(task_id)
-        assert task is not None
+    tasks = {task.id: task for task in plan.tasks}
+    for task_id in graph.topological_order(list(reasons)):
+        task = tasks[task_id]
         forced_here = forced is not None and task_id in forced
         used = attempts.get(task_id, 0)
         budget = task.max_iterations
@@ -122,7 +124,7 @@ def _sort_out(
             candidates.append(task_id)
     selected = set(candidates)
     for task_id in candidates:
-        reason = _unmet_dependency(plan, task_id, selected, selection)
+        reason = _unmet_dependency(tasks, task_id, selected, selection)
         if reason:
             selection.blocked[task_id] = reason
             selected.discard(task_id)
@@ -132,14 +134,12 @@ def _sort_out(
 
 
 def _unmet_dependency(
-    plan: Plan, task_id: str, selected: set[str], selection: Selection
+    tasks: Mapping[str, Task], task_id: str, selected: set[str], selection: Selection
 ) -> str | None:
-    task = plan.task(task_id)
-    assert task is not None
-    for dependency_id in task.dependencies:
+    for dependency_id in tasks[task_id].dependencies:
         if dependency_id in selected:
             continue
-        dependency = plan.task(dependency_id)
+        dependency = tasks.get(dependency_id)
         if dependency is None:
             continue
         if dependency_id in selection.blocked:
