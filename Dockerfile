@@ -41,6 +41,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 
-# No USER and no WORKDIR: the runner starts the container as root with
-# --workdir /github/workspace, and the workspace mount needs root to be usable.
+# No USER: Docker actions must run as root, because the workspace and the
+# file-command files belong to the runner's user and another user could not
+# write them. No WORKDIR either, because the runner passes
+# --workdir /github/workspace.
 ENTRYPOINT ["spectra-action"]
