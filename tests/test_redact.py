@@ -200,3 +200,16 @@ def test_redactor_registered_value_never_survives(
     redactor = Redactor(extra_values=[secret])
     redacted = redactor.redact(before + secret + after + secret)
     assert secret not in redacted
+
+
+def test_redactor_shape_after_punctuation() -> None:
+    assert Redactor().redact(f"token={GITHUB_CLASSIC}") == f"token={MASK}"
+
+
+def test_redactor_shape_inside_word_kept() -> None:
+    text = f"x{GITHUB_CLASSIC}"
+    assert Redactor().redact(text) == text
+
+
+def test_redactor_shape_at_text_start() -> None:
+    assert Redactor().redact(GITHUB_CLASSIC) == MASK
