@@ -9,7 +9,9 @@ the critical path.
 
 Output: a child Python process runs run_tasks on one task that prints
 1 GiB (``yes | head -c``) and reports its own peak RSS (VmHWM in
-/proc/self/status), with and without a log file. Target: under 100 MB.
+/proc/self/status): without a log file, with one, and streaming to stdout
+(sent to /dev/null) with github_actions=True as the action does. Target:
+under 100 MB.
 
 Run: .venv/bin/python bench/scheduler.py [--runs N] [--output-bytes N]
 """
@@ -72,8 +74,8 @@ def measure_graph(plan: Plan, cwd: Path) -> float:
     return wall
 
 
-def child_output_run(size: int, log_dir: str) -> None:
-    """Run one task printing size bytes and print this process's peak RSS."""
+def child_output_run(size: int, mode: str, log_dir: str, report_path: str) -> None:
+    """Run one task printing size bytes and write this process's peak RSS."""
     baseline = _vm_hwm_kib()
     plan = Plan(
         path="bench-plan.md",
@@ -86,7 +88,11 @@ def child_output_run(size: int, log_dir: str) -> None:
             )
         ],
     )
-    settings = RunSettings(results_dir=Path(log_dir) if log_dir else None)
+    settings = RunSettings(
+        results_dir=Path(log_dir) if mode == "log" else None,
+        stream=mode == "stream",
+        github_actions=mode == "stream",
+    )
     started = time.perf_counter()
     result = run_tasks(plan, ["big"], cwd=Path.cwd(), settings=settings)["big"]
     seconds = time.perf_counter() - started
@@ -98,7 +104,7 @@ def child_output_run(size: int, log_dir: str) -> None:
         "baseline_kib": baseline,
         "peak_kib": _vm_hwm_kib(),
     }
-    print(json.dumps(report))
+    Path(report_path).write_text(json.dumps(report))
 
 
 def _vm_hwm_kib() -> int:
@@ -108,10 +114,19 @@ def _vm_hwm_kib() -> int:
     raise SystemExit("VmHWM missing from /proc/self/status")
 
 
-def measure_output(size: int, log_dir: str) -> dict[str, float]:
-    command = [sys.executable, __file__, "--child-output", str(size), log_dir]
-    completed = subprocess.run(command, capture_output=True, text=True, check=True)
-    report: dict[str, float] = json.loads(completed.stdout.splitlines()[-1])
+def measure_output(size: int, mode: str, scratch: str) -> dict[str, float]:
+    report_path = Path(scratch, "report.json")
+    command = [
+        sys.executable,
+        __file__,
+        "--child-output",
+        str(size),
+        mode,
+        scratch,
+        str(report_path),
+    ]
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+    report: dict[str, float] = json.loads(report_path.read_text())
     if report["output_bytes"] != size:
         raise SystemExit(f"child saw {report['output_bytes']} bytes, not {size}")
     return report
@@ -123,10 +138,11 @@ def main() -> int:
     parser.add_argument(
         "--output-bytes", type=int, default=OUTPUT_BYTES, help="bytes to print"
     )
-    parser.add_argument("--child-output", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child-output", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_output:
-        child_output_run(int(args.child_output[0]), args.child_output[1])
+        size, mode, log_dir, report_path = args.child_output
+        child_output_run(int(size), mode, log_dir, report_path)
         return 0
 
     ok = True
@@ -142,15 +158,17 @@ def main() -> int:
             f"ratio {wall / CRITICAL_PATH:.3f}, limit {WALL_LIMIT:.2f}s"
         )
 
-        for label, log_dir in (("no log", ""), ("log file", scratch)):
-            reports = [measure_output(args.output_bytes, log_dir) for _ in range(3)]
+        for mode in ("no log", "log", "stream"):
+            reports = [
+                measure_output(args.output_bytes, mode, scratch) for _ in range(3)
+            ]
             peak = statistics.median(r["peak_kib"] for r in reports) / 1024
             base = statistics.median(r["baseline_kib"] for r in reports) / 1024
             seconds = statistics.median(r["seconds"] for r in reports)
             rate = args.output_bytes / seconds / 1e6
             ok &= peak < RSS_LIMIT_MB
             print(
-                f"output {args.output_bytes} bytes, {label}: median peak RSS "
+                f"output {args.output_bytes} bytes, {mode}: median peak RSS "
                 f"{peak:.1f} MB (after imports {base:.1f} MB), "
                 f"{seconds:.2f}s, {rate:.0f} MB/s, limit {RSS_LIMIT_MB:.0f} MB"
             )
