@@ -1,7 +1,7 @@
 """Measure the verify-command scheduler: wall time against the critical path,
 and peak memory while one command prints 1 GiB.
 
-Graph: 3 levels of 8 tasks, each ``sleep 0.4``; every task of a level
+Graph: 3 levels of 8 tasks, each ``sleep 0.4``. Every task of a level
 depends on two tasks of the level before. With max_parallel 8 both the
 critical path and the work per slot are 1.2 s, so any idle slot or late
 start shows in the wall time. Target: wall time at most 10% + 0.3 s above
@@ -128,7 +128,9 @@ def measure_output(size: int, mode: str, scratch: str) -> dict[str, float]:
     subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
     report: dict[str, float] = json.loads(report_path.read_text())
     if report["output_bytes"] != size:
-        raise SystemExit(f"child saw {report['output_bytes']} bytes, not {size}")
+        raise SystemExit(
+            f"child counted {report['output_bytes']} bytes, expected {size}"
+        )
     return report
 
 
@@ -136,7 +138,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="repetitions per case")
     parser.add_argument(
-        "--output-bytes", type=int, default=OUTPUT_BYTES, help="bytes to print"
+        "--output-bytes",
+        type=int,
+        default=OUTPUT_BYTES,
+        help="bytes the big task prints (default 1 GiB)",
     )
     parser.add_argument("--child-output", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
