@@ -147,6 +147,8 @@ def gate_pull_request(
     previous = publisher.previous_state()
     settings = run_settings(inputs, env)
     try:
+        _template(context, inputs.template_path)
+        _template(context, inputs.summary_template_path)
         request = build_request(
             context, inputs, env, client, previous, settings, redactor
         )
@@ -249,7 +251,13 @@ def build_request(
     from spectra_action.plan import load_plan
 
     workspace = context.workspace
-    plan = load_plan(workspace, inputs.plan_path)
+    if context.event_name == "workflow_run" and context.head_sha:
+        # The workspace is the base branch; verify ran on the head's plan.
+        from spectra_action.fanout_action import head_plan
+
+        plan = head_plan(workspace, context.head_sha, inputs.plan_path)
+    else:
+        plan = load_plan(workspace, inputs.plan_path)
     config = load_config(workspace, inputs.config_path)
     declaration = declared_tasks(
         branch=context.head_ref,
@@ -328,10 +336,12 @@ def _write_files(
     affected: list[str],
     comment_url: str | None = None,
     results_dir: str | None = None,
+    summary_template: str | None = None,
 ) -> None:
     redactor = make_redactor(env, inputs)
     actions.write_summary(
-        env.get("GITHUB_STEP_SUMMARY"), redactor.redact(render_summary(view))
+        env.get("GITHUB_STEP_SUMMARY"),
+        redactor.redact(render_summary(view, summary_template)),
     )
     outputs = {"result": result, "affected-tasks": json.dumps(affected)}
     if comment_url:
@@ -383,6 +393,7 @@ def publish_gate(
     head = context.head_sha
     view = gate.view
     view.run_url = context.run_url
+    summary_template = _template(context, inputs.summary_template_path)
     file_messages = _annotate(gate)
     current_head = (
         _current_head(publisher.client, context.pr_number) if check_stale else None
@@ -398,7 +409,9 @@ def publish_gate(
             head,
         )
     else:
-        publisher.comment(render_comment(view, inputs.template_path or None))
+        publisher.comment(
+            render_comment(view, _template(context, inputs.template_path))
+        )
     description = view.headline
     aggregate = "success" if gate.exit_code == 0 else "failure"
     if inputs.report in ("status", "both"):
@@ -414,7 +427,7 @@ def publish_gate(
             head,
             conclusion=aggregate,
             title=description,
-            summary=render_summary(view, inputs.summary_template_path or None),
+            summary=render_summary(view, summary_template),
             annotations=check_annotations(gate.plan_findings, file_messages),
         )
     view.notes.extend(publisher.denied.values())
@@ -427,7 +440,21 @@ def publish_gate(
         affected=gate.selection.selected,
         comment_url=publisher.comment_url,
         results_dir=str(run_settings(inputs, env).results_dir),
+        summary_template=summary_template,
     )
+
+
+def _template(context: EventContext, path: str) -> str | None:
+    """Resolve a template input against the workspace; None for built-in."""
+    if not path:
+        return None
+    resolved = (context.workspace / path).resolve()
+    if not resolved.is_file():
+        raise ConfigError(
+            f"template {path} not found in the repository; "
+            "fix the template-path or summary-template-path input"
+        )
+    return str(resolved)
 
 
 def _current_head(client: GitHubClient, number: int) -> str | None:

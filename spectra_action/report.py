@@ -8,6 +8,7 @@ touching the logic here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +18,8 @@ from pydantic import BaseModel, Field
 
 from spectra_action import markdown
 from spectra_action.plan import CheckboxState, Finding, Plan
+
+logger = logging.getLogger("spectra_action.report")
 
 MARKER = "<!-- spectra-action:checklist -->"
 COMMENT_LIMIT = 65536
@@ -240,15 +243,23 @@ def _environment(template_dir: Path) -> jinja2.Environment:
 def render(view: ReportView, template: str, template_path: str | None = None) -> str:
     """Render ``view`` with the named built-in template or a file of a team's own.
 
-    Raises ``jinja2.TemplateError`` for a broken custom template; the caller
-    falls back to the built-in one.
+    A custom template that fails to load or render is logged and replaced by
+    the built-in one, so a template mistake never loses the report.
     """
     if template_path:
         path = Path(template_path)
-        environment = _environment(path.parent)
-        compiled = environment.get_template(path.name)
-    else:
-        compiled = _environment(TEMPLATES_DIR).get_template(template)
+        try:
+            compiled = _environment(path.parent).get_template(path.name)
+            return compiled.render(view=view, tasks=view.tasks, files=view.files)
+        except (jinja2.TemplateError, OSError) as error:
+            logger.error(
+                "The template %s failed (%s: %s); using the built-in %s instead.",
+                template_path,
+                type(error).__name__,
+                error,
+                template,
+            )
+    compiled = _environment(TEMPLATES_DIR).get_template(template)
     return compiled.render(view=view, tasks=view.tasks, files=view.files)
 
 

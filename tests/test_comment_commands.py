@@ -410,3 +410,15 @@ def test_plain_issue_comment_ignored(tmp_path: Path, fake_github: FakeGitHub) ->
     assert run.returncode == 0
     assert json.loads(run.outputs.get("affected-tasks", "[]")) == []
     assert fake_github.request_count() == 0
+
+
+def test_required_permission_admin(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    setup = make_setup(tmp_path, fake_github)
+
+    run = setup.run_comment("/spectra rerun all", **{"required-permission": "admin"})
+
+    assert run.returncode == 0
+    assert fake_github.statuses(REPO, setup.source.head_sha) == []
+    answer = replies(fake_github)
+    assert len(answer) == 1
+    assert "admin permission" in answer[0]
