@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from actionrun import (
-    ActionRun,
     PR_NUMBER,
     REPO,
+    ActionRun,
     GateRepo,
     build_gate_repo,
     latest_states,
