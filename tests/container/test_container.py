@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakegithub import DEFAULT_TOKEN, FakeGitHub
+from fakegithub import DEFAULT_TOKEN, FakeGitHub, payloads
 from gitutil import commit_all, init_repo, run_git
 from ruamel.yaml import YAML
 
@@ -36,6 +36,9 @@ HEAD_BRANCH = "feature/greeting"
 # workspace owned by this uid triggers git's ownership check.
 RUNNER_UID = 1001
 CONTAINER_TIMEOUT_SECONDS = 300
+REMOTE_IN_CONTAINER = "/srv/origin.git"
+CHECKLIST_MARKER = "<!-- spectra-action:checklist -->"
+BOT_LOGIN = "github-actions[bot]"
 
 PLAN = """\
 # SPECTRA Execution Plan
@@ -91,6 +94,18 @@ class ActionRun:
         return f"exit {self.returncode}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}"
 
 
+@dataclass(frozen=True)
+class Trigger:
+    """The event that starts a workflow run, with the ref variables it sets."""
+
+    name: str
+    payload: dict[str, Any]
+    ref: str
+    sha: str
+    head_ref: str = ""
+    base_ref: str = ""
+
+
 @pytest.fixture(scope="module")
 def action_image() -> str:
     """Return the image tag after checking that Docker runs and the image exists."""
@@ -144,36 +159,35 @@ def _make_pull_request(root: Path, files: Mapping[str, str]) -> PullRequest:
     return PullRequest(workspace, base_sha, head_sha, merge_sha, tuple(files))
 
 
-def _pull_request_event(pull: PullRequest) -> dict[str, Any]:
-    owner, name = REPOSITORY.split("/")
-    repository = {
-        "id": 1,
-        "name": name,
-        "full_name": REPOSITORY,
-        "owner": {"login": owner, "type": "Organization"},
-        "private": False,
-        "default_branch": "main",
-        "html_url": f"https://github.com/{REPOSITORY}",
-    }
-    user = {"login": "octocat", "type": "User"}
-    return {
-        "action": "synchronize",
-        "number": PULL_NUMBER,
-        "pull_request": {
-            "number": PULL_NUMBER,
-            "state": "open",
-            "draft": False,
-            "title": "Change the greeting",
-            "body": "",
-            "user": user,
-            "html_url": f"https://github.com/{REPOSITORY}/pull/{PULL_NUMBER}",
-            "merge_commit_sha": pull.merge_sha,
-            "head": {"ref": HEAD_BRANCH, "sha": pull.head_sha, "repo": repository},
-            "base": {"ref": "main", "sha": pull.base_sha, "repo": repository},
-        },
-        "repository": repository,
-        "sender": user,
-    }
+def _pull_request_trigger(pull: PullRequest, api_url: str) -> Trigger:
+    payload = payloads.pull_request_event(
+        "opened",
+        repo_full_name=REPOSITORY,
+        number=PULL_NUMBER,
+        head_sha=pull.head_sha,
+        base_sha=pull.base_sha,
+        head_ref=HEAD_BRANCH,
+        base_ref="main",
+        title="Change the greeting",
+        api_url=api_url,
+    )
+    return Trigger(
+        name="pull_request",
+        payload=payload,
+        ref=f"refs/pull/{PULL_NUMBER}/merge",
+        sha=pull.merge_sha,
+        head_ref=HEAD_BRANCH,
+        base_ref="main",
+    )
+
+
+def _publish_to_remote(pull: PullRequest, remote: Path) -> None:
+    """Push both branches to a new bare ``remote`` and add ``refs/pull/N/head``."""
+    run_git(
+        remote.parent, "init", "--quiet", "--bare", "--initial-branch=main", str(remote)
+    )
+    run_git(pull.workspace, "push", "--quiet", str(remote), "main", HEAD_BRANCH)
+    run_git(remote, "update-ref", f"refs/pull/{PULL_NUMBER}/head", pull.head_sha)
 
 
 def _action_inputs(overrides: Mapping[str, str]) -> dict[str, str]:
@@ -213,13 +227,19 @@ def _read_outputs(path: Path) -> dict[str, str]:
 def _run_action(
     image: str,
     fake: FakeGitHub,
-    pull: PullRequest,
-    tmp_path: Path,
+    workspace: Path,
+    trigger: Trigger,
     inputs: Mapping[str, str],
+    remote: Path | None = None,
 ) -> ActionRun:
-    github_dir = tmp_path / "github"
+    """Start the image like the runner does, wait for it and collect its results.
+
+    ``remote`` is a bare repository mounted at REMOTE_IN_CONTAINER, where the
+    workspace's origin points. On GitHub the origin is an HTTPS URL instead.
+    """
+    github_dir = workspace.parent / "github"
     mounts = {
-        "workspace": pull.workspace,
+        "workspace": workspace,
         "workflow": github_dir / "workflow",
         "file_commands": github_dir / "file_commands",
         "home": github_dir / "home",
@@ -227,9 +247,15 @@ def _run_action(
     }
     for path in mounts.values():
         path.mkdir(parents=True, exist_ok=True)
-    (mounts["workflow"] / "event.json").write_text(
-        json.dumps(_pull_request_event(pull))
-    )
+    (mounts["workflow"] / "event.json").write_text(json.dumps(trigger.payload))
+    owned_paths = [workspace, github_dir]
+    if remote is not None:
+        # The remote belongs to the runner's user too, and the entrypoint marks
+        # only the workspace as safe, so git needs this entry to read it.
+        (mounts["home"] / ".gitconfig").write_text(
+            f"[safe]\n\tdirectory = {REMOTE_IN_CONTAINER}\n"
+        )
+        owned_paths.append(remote)
     step = uuid.uuid4()
     file_commands = {
         name: f"{name.lower()}_{step}"
@@ -248,8 +274,7 @@ def _run_action(
             "chown",
             "-R",
             f"{RUNNER_UID}:{RUNNER_UID}",
-            str(pull.workspace),
-            str(github_dir),
+            *map(str, owned_paths),
         ],
         capture_output=True,
         text=True,
@@ -267,18 +292,18 @@ def _run_action(
         "GITHUB_API_URL": fake.url,
         "GITHUB_GRAPHQL_URL": f"{fake.url}/graphql",
         "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_BASE_REF": "main",
-        "GITHUB_HEAD_REF": HEAD_BRANCH,
-        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_BASE_REF": trigger.base_ref,
+        "GITHUB_HEAD_REF": trigger.head_ref,
+        "GITHUB_EVENT_NAME": trigger.name,
         "GITHUB_EVENT_PATH": "/github/workflow/event.json",
         "GITHUB_JOB": "gate",
-        "GITHUB_REF": f"refs/pull/{PULL_NUMBER}/merge",
+        "GITHUB_REF": trigger.ref,
         "GITHUB_REPOSITORY": REPOSITORY,
         "GITHUB_REPOSITORY_OWNER": owner,
         "GITHUB_RUN_ATTEMPT": "1",
         "GITHUB_RUN_ID": "4242",
         "GITHUB_RUN_NUMBER": "3",
-        "GITHUB_SHA": pull.merge_sha,
+        "GITHUB_SHA": trigger.sha,
         "GITHUB_WORKFLOW": "SPECTRA plan gate",
         "GITHUB_WORKSPACE": "/github/workspace",
         "HOME": "/github/home",
@@ -294,6 +319,8 @@ def _run_action(
     command += ["--workdir", "/github/workspace"]
     for name, path in mounts.items():
         command += ["-v", f"{path}:/github/{name}"]
+    if remote is not None:
+        command += ["-v", f"{remote}:{REMOTE_IN_CONTAINER}:ro"]
     for name in variables:
         command += ["-e", name]
     command.append(image)
@@ -346,7 +373,8 @@ def test_container_passing_pull(
     )
     _register_pull(fake_github, pull)
 
-    run = _run_action(action_image, fake_github, pull, tmp_path, GATE_INPUTS)
+    trigger = _pull_request_trigger(pull, fake_github.url)
+    run = _run_action(action_image, fake_github, pull.workspace, trigger, GATE_INPUTS)
 
     assert run.returncode == 0, run.describe()
     assert "Traceback" not in run.stderr, run.describe()
@@ -376,7 +404,8 @@ def test_container_failing_task(
     pull = _make_pull_request(tmp_path / "workspace", {"src/farewell.txt": "see you\n"})
     _register_pull(fake_github, pull)
 
-    run = _run_action(action_image, fake_github, pull, tmp_path, GATE_INPUTS)
+    trigger = _pull_request_trigger(pull, fake_github.url)
+    run = _run_action(action_image, fake_github, pull.workspace, trigger, GATE_INPUTS)
 
     assert run.returncode == 1, run.describe()
     assert "Traceback" not in run.stderr, run.describe()
@@ -401,9 +430,68 @@ def test_container_missing_plan(
     _register_pull(fake_github, pull)
     inputs = {**GATE_INPUTS, "plan-path": "docs/no-such-plan.md"}
 
-    run = _run_action(action_image, fake_github, pull, tmp_path, inputs)
+    trigger = _pull_request_trigger(pull, fake_github.url)
+    run = _run_action(action_image, fake_github, pull.workspace, trigger, inputs)
 
     assert run.returncode == 2, run.describe()
     assert "Traceback" not in run.stderr, run.describe()
     assert "docs/no-such-plan.md" in run.stdout + run.stderr, run.describe()
     assert run.outputs.get("result") == "error", run.outputs
+
+
+def test_container_rerun_command(
+    action_image: str, fake_github: FakeGitHub, tmp_path: Path
+) -> None:
+    pull = _make_pull_request(
+        tmp_path / "source", {"src/greeting.txt": "hello again\n"}
+    )
+    _register_pull(fake_github, pull)
+    remote = tmp_path / "origin.git"
+    _publish_to_remote(pull, remote)
+    # An issue_comment workflow checks out the default branch, not the PR.
+    workspace = tmp_path / "runner" / "workspace"
+    workspace.parent.mkdir()
+    run_git(tmp_path, "clone", "--quiet", str(remote), str(workspace))
+    run_git(workspace, "remote", "set-url", "origin", REMOTE_IN_CONTAINER)
+    fake_github.set_permission(REPOSITORY, "maintainer", "write")
+    body = "/spectra rerun 001"
+    comment_id = fake_github.add_comment(
+        REPOSITORY, PULL_NUMBER, body, login="maintainer"
+    )
+    payload = payloads.issue_comment_event(
+        "created",
+        repo_full_name=REPOSITORY,
+        number=PULL_NUMBER,
+        comment_id=comment_id,
+        body=body,
+        user_login="maintainer",
+        api_url=fake_github.url,
+    )
+    trigger = Trigger(
+        "issue_comment", payload, ref="refs/heads/main", sha=pull.base_sha
+    )
+
+    run = _run_action(
+        action_image, fake_github, workspace, trigger, GATE_INPUTS, remote=remote
+    )
+
+    assert run.returncode == 0, run.describe()
+    assert "Traceback" not in run.stderr, run.describe()
+    checklists = [
+        comment
+        for comment in fake_github.comments(REPOSITORY, PULL_NUMBER)
+        if comment["user"]["login"] == BOT_LOGIN
+        and comment["body"].startswith(CHECKLIST_MARKER)
+    ]
+    assert len(checklists) == 1, fake_github.comments(REPOSITORY, PULL_NUMBER)
+    assert "requested by maintainer" in checklists[0]["body"], checklists[0]["body"]
+    statuses = fake_github.latest_statuses(REPOSITORY, pull.head_sha)
+    assert statuses["spectra/001"]["state"] == "success", statuses
+    reactions = [r["content"] for r in fake_github.reactions(comment_id)]
+    assert "rocket" in reactions, reactions
+    # The workspace now belongs to another uid, so the host's git needs the
+    # same exception as the container's.
+    checked_out = run_git(
+        workspace, "-c", f"safe.directory={workspace}", "rev-parse", "HEAD"
+    )
+    assert checked_out == pull.head_sha
