@@ -14,6 +14,7 @@ from spectra_action.plan.models import (
     Task,
 )
 from spectra_action.plan.parser import parse_plan
+from spectra_action.plan.values import parse_command
 
 HEADER = """# SPECTRA Execution Plan
 
@@ -638,3 +639,31 @@ def test_files_as_sub_items_warns() -> None:
     plan = parse_plan(text)
     assert found(plan, "FILES_AS_SUB_ITEMS") == [(16, Severity.WARNING)]
     assert task_one(plan).files == ["app/config.py", "tests/test_config.py"]
+
+
+@pytest.mark.parametrize(
+    ("value", "command", "rest"),
+    [
+        ("`make test`", "make test", ""),
+        ("``echo `date` ``", "echo `date`", ""),
+        ("`a` then more", "a", "then more"),
+        ("`a``", None, ""),
+        ("```", None, ""),
+        ("plain", None, ""),
+    ],
+)
+def test_parse_command_spans(value: str, command: str | None, rest: str) -> None:
+    assert parse_command(value) == (command, rest)
+
+
+def test_long_lines_parse() -> None:
+    # Each line once sent a backtracking regex into quadratic or worse time.
+    lines = [
+        "- Verify: " + "`" * 20000,
+        "- a" + " " * 20000 + "b",
+        "## Task" + " " * 20000 + "x",
+        "- [ ] 1" + " " * 20000 + "x",
+    ]
+    plan = parse_plan("## Task 001: Long\n" + "\n".join(lines) + "\n")
+    assert plan.task_ids == ["001"]
+    assert task_one(plan).verify is None

@@ -7,12 +7,12 @@ from typing import NamedTuple
 
 from spectra_action.plan.sink import FindingSink
 
-# A closing run of ``#`` counts only after a space, so "C#" keeps its "#".
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))??(?:[ \t]+#+)?[ \t]*$")
 _BULLET = re.compile(r"^([ \t]*)([-*+])(?:[ \t]+(.*))?$")
 _SEPARATOR = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 TAB_WIDTH = 4
+MAX_HEADING_INDENT = 3
+MAX_HEADING_LEVEL = 6
 
 
 class Line(NamedTuple):
@@ -69,10 +69,19 @@ def heading(text: str) -> tuple[int, str] | None:
     """Return the level and title of an ATX heading, else None."""
     if "#" not in text[:4]:
         return None
-    match = _HEADING.match(text)
-    if match is None:
+    stripped = text.lstrip(" ")
+    if len(text) - len(stripped) > MAX_HEADING_INDENT:
         return None
-    return len(match.group(1)), (match.group(2) or "").strip()
+    level = len(stripped) - len(stripped.lstrip("#"))
+    rest = stripped[level:]
+    if level > MAX_HEADING_LEVEL or (rest and rest[0] not in " \t"):
+        return None
+    title = rest.strip(" \t")
+    # A closing run of "#" counts only after a space, so "C#" keeps its "#".
+    unclosed = title.rstrip("#")
+    if unclosed != title and (not unclosed or unclosed[-1] in " \t"):
+        title = unclosed.rstrip(" \t")
+    return level, title
 
 
 def bullet(text: str) -> Bullet | None:

@@ -99,9 +99,13 @@ def _files_drift(task: Task, ownership: FileOwnership, sink: FindingSink) -> Non
         make_entry(path, task.id, line)
         for path in ownership.owns + ownership.touches + ownership.reads
     ]
+    listed_files = {entry.text for entry in listed if entry.is_file}
+    listed_patterns = [entry for entry in listed if not entry.is_file]
     files = [normalize(path) for path in task.files]
     for path in files:
-        if not any(entry.matches(path) for entry in listed):
+        if path in listed_files:
+            continue
+        if not any(entry.matches(path) for entry in listed_patterns):
             sink.warning(
                 "FILES_NOT_OWNED",
                 line,
@@ -110,9 +114,12 @@ def _files_drift(task: Task, ownership: FileOwnership, sink: FindingSink) -> Non
                 task.id,
             )
     owns_line = task.field_lines.get("ownership.owns", ownership.line)
+    file_set = set(files)
     for owned in ownership.owns:
         entry = make_entry(owned, task.id, owns_line)
-        if not any(entry.matches(path) for path in files):
+        if entry.text in file_set:
+            continue
+        if entry.is_file or not any(entry.matches(path) for path in files):
             sink.warning(
                 "OWNED_NOT_IN_FILES",
                 owns_line,

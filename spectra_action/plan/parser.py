@@ -25,7 +25,9 @@ from spectra_action.plan.tasks import TaskBuilder
 from spectra_action.plan.values import Edge, canonical_id
 
 _TASK = re.compile(r"^Task\s+(\d+)\s*:\s*(.*)$")
-_LOOSE_TASK = re.compile(r"^Task\s*#?\s*(\d+)\b\s*[:.\-–—]?\s*(.*)$", re.IGNORECASE)
+# The optional "#" sits in its own group, so that two runs of spaces never
+# compete for the same characters and the match stays linear.
+_LOOSE_TASK = re.compile(r"^Task(?:\s*#)?\s*(\d+)\b\s*[:.\-–—]?(.*)$", re.IGNORECASE)
 _HEADER_FIELD = re.compile(r"^(Project|Level|Generated|Source)\s*:\s*(.*)$", re.I)
 DEFAULT_LEVEL = 1
 MAX_LEVEL = 4

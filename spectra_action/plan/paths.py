@@ -104,29 +104,36 @@ def _covers(outer: PathEntry, inner: PathEntry) -> bool:
 def overlapping_pairs(
     entries: list[PathEntry],
 ) -> Iterator[tuple[PathEntry, PathEntry]]:
-    """Yield each pair of entries from different tasks that overlap.
+    """Yield pairs of entries from different tasks that overlap.
 
-    Files are compared through a dictionary, so the cost is about
-    files + patterns x (files + patterns) matches, not files squared.
+    A file named by several tasks gives one pair per later task, each with
+    the first task that names it, so k tasks give k - 1 pairs and not k
+    squared. Only the first entry of each text per task counts. Files are
+    looked up through a dictionary, so the cost is about patterns x
+    (files + patterns) matches.
+
+    NOTE: comparing patterns with each other is quadratic in the number of
+    distinct patterns. That is fine for plans with tens of globs, but it
+    is not bounded for a plan that lists many thousands.
     """
-    files: dict[str, list[PathEntry]] = {}
-    patterns: list[PathEntry] = []
+    files: dict[str, dict[str, PathEntry]] = {}
+    patterns: dict[tuple[str, str], PathEntry] = {}
     for entry in entries:
         if entry.is_file:
-            files.setdefault(entry.text, []).append(entry)
+            files.setdefault(entry.text, {}).setdefault(entry.task_id, entry)
         else:
-            patterns.append(entry)
-    for group in files.values():
-        for index, first in enumerate(group):
-            for second in group[index + 1 :]:
-                if first.task_id != second.task_id:
-                    yield first, second
-    for index, pattern in enumerate(patterns):
-        for path, group in files.items():
+            patterns.setdefault((entry.task_id, entry.text), entry)
+    for owners in files.values():
+        first, *others = owners.values()
+        for other in others:
+            yield first, other
+    unique = list(patterns.values())
+    for index, pattern in enumerate(unique):
+        for path, owners in files.items():
             if pattern.matches(path):
-                for entry in group:
+                for entry in owners.values():
                     if entry.task_id != pattern.task_id:
                         yield entry, pattern
-        for other in patterns[index + 1 :]:
+        for other in unique[index + 1 :]:
             if other.task_id != pattern.task_id and overlap(pattern, other):
                 yield pattern, other

@@ -11,6 +11,7 @@ from spectra_action.plan.values import (
     Edge,
     parse_id_reference,
     split_chains,
+    split_label,
     split_list,
 )
 
@@ -18,7 +19,6 @@ KNOWN_RECOMMENDATIONS = frozenset({"TEAM_ELIGIBLE", "SEQUENTIAL_ONLY"})
 PARALLELISM = "Parallelism Assessment"
 GRAPH = "Dependency Graph"
 
-_KEY_VALUE = re.compile(r"^([A-Za-z][A-Za-z _-]*?)\s*:\s*(.*)$")
 _ID = r"(?:task\s*)?\d+"
 _CHAIN = re.compile(rf"{_ID}(?:\s*(?:->|→)\s*{_ID})+", re.IGNORECASE)
 _ARROW = re.compile(r"->|→")
@@ -37,11 +37,11 @@ class ParallelismSection:
     def read(self, lines: list[Line], sink: FindingSink) -> None:
         for line in lines:
             item = bullet(line.text)
-            match = _KEY_VALUE.match(item.text) if item else None
-            if match is None:
+            labelled = split_label(item.text) if item else None
+            if labelled is None:
                 continue
-            key = re.sub(r"[\s_-]+", " ", match.group(1).lower()).strip()
-            value = match.group(2).strip()
+            label, value = labelled
+            key = re.sub(r"[\s_-]+", " ", label.lower()).strip()
             if key == "independent tasks":
                 self.independent = _ids(value, line.number, key, sink)
             elif key == "sequential dependencies":
@@ -52,7 +52,7 @@ class ParallelismSection:
                 sink.warning(
                     "UNKNOWN_FIELD",
                     line.number,
-                    f"'{match.group(1)}' is not a Parallelism Assessment entry; "
+                    f"'{label}' is not a Parallelism Assessment entry; "
                     "known entries are Independent tasks, Sequential "
                     "dependencies and Recommendation",
                 )

@@ -16,6 +16,7 @@ from spectra_action.plan.values import (
     canonical_id,
     parse_command,
     parse_id_reference,
+    split_label,
     split_list,
 )
 
@@ -34,7 +35,6 @@ FIELDS: dict[str, tuple[str, str]] = {
 LEGACY_SPELLINGS = frozenset({"Max iterations", "Wiring proof", "File ownership"})
 OWNERSHIP_LISTS = ("owns", "touches", "reads")
 
-_FIELD = re.compile(r"^([A-Za-z][A-Za-z _-]*?)\s*:\s*(.*)$")
 _CHECKBOX = re.compile(r"^\[(.?)\](?:\s+(.*))?$")
 _CHECKBOX_ID = re.compile(r"^(\d+)\s*:\s*(.*)$")
 _STATES = {
@@ -135,8 +135,8 @@ class TaskBuilder:
             self.current = None
             self._checkbox(line.number, checkbox.group(1), checkbox.group(2) or "")
             return
-        match = _FIELD.match(item.text)
-        if match is None:
+        labelled = split_label(item.text)
+        if labelled is None:
             self.current = None
             self._warn(
                 "UNEXPECTED_LINE",
@@ -145,7 +145,7 @@ class TaskBuilder:
                 "'- Name: value'",
             )
             return
-        self.current = self._field(line.number, match.group(1), match.group(2))
+        self.current = self._field(line.number, *labelled)
 
     def _checkbox(self, number: int, mark: str, rest: str) -> None:
         if self.checkbox_seen:
@@ -363,9 +363,9 @@ class TaskBuilder:
     def _ownership_item(
         self, ownership: FileOwnership, seen: set[str], number: int, text: str
     ) -> None:
-        match = _FIELD.match(text)
-        name = normalize_key(match.group(1)) if match else ""
-        if match is None or name not in OWNERSHIP_LISTS:
+        labelled = split_label(text)
+        name = normalize_key(labelled[0]) if labelled else ""
+        if labelled is None or name not in OWNERSHIP_LISTS:
             self._warn(
                 "UNKNOWN_FIELD",
                 number,
@@ -380,7 +380,7 @@ class TaskBuilder:
             )
         seen.add(name)
         self.task.field_lines[f"ownership.{name}"] = number
-        parsed = split_list(match.group(2))
+        parsed = split_list(labelled[1])
         self._note_list_form(number, name, parsed)
         getattr(ownership, name).extend(parsed.entries)
 
@@ -414,8 +414,8 @@ class TaskBuilder:
         if entry.value:
             proof["summary"] = entry.value
         for number, text in entry.items:
-            match = _FIELD.match(text)
-            if match is None:
+            labelled = split_label(text)
+            if labelled is None:
                 self._warn(
                     "UNEXPECTED_LINE",
                     number,
@@ -423,7 +423,7 @@ class TaskBuilder:
                     "start it with CLI: or Integration:",
                 )
                 continue
-            proof[match.group(1).strip()] = match.group(2).strip()
+            proof[labelled[0]] = labelled[1]
         self.task.wiring_proof = proof
 
     def _dependencies(self) -> list[Edge]:

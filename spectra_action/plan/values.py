@@ -10,6 +10,19 @@ _ARROW = re.compile(r"\s*(?:->|→)\s*")
 EMPTY_LIST_WORDS = frozenset({"[]", "(none)", "[none]", "none", "[ ]"})
 
 
+# One greedy class that cannot contain the colon keeps the match linear in
+# the line length, unlike a lazy label followed by optional spaces.
+_LABEL = re.compile(r"^([A-Za-z][A-Za-z \t_-]*):(.*)$")
+
+
+def split_label(text: str) -> tuple[str, str] | None:
+    """Split ``Name: value`` into the name and the stripped value."""
+    match = _LABEL.match(text)
+    if match is None:
+        return None
+    return match.group(1).rstrip(), match.group(2).strip()
+
+
 def canonical_id(digits: str) -> str:
     """Return the three-digit form of a task number (``7`` -> ``007``)."""
     return f"{int(digits):03d}"
@@ -83,14 +96,25 @@ def parse_command(value: str) -> tuple[str | None, str]:
     """Return the command inside a backtick span and any text after it.
 
     ``(None, "")`` means the value does not start with a complete span.
-    A span may use several backticks, as Markdown allows, so that the
-    command itself can hold a backtick.
+    A span may open with several backticks, as Markdown allows, and then
+    closes at the next run of exactly as many, so the command itself can
+    contain a backtick. The scan is linear in the value's length.
     """
     text = value.strip()
-    match = re.match(r"^(`+)(.+?)\1(?!`)(.*)$", text)
-    if match is None:
+    width = len(text) - len(text.lstrip("`"))
+    if width == 0:
         return None, ""
-    return match.group(2).strip(), match.group(3).strip()
+    start = width
+    while True:
+        found = text.find("`" * width, start)
+        if found < 0:
+            return None, ""
+        end = found
+        while end < len(text) and text[end] == "`":
+            end += 1
+        if end - found == width and found > width:
+            return text[width:found].strip(), text[end:].strip()
+        start = end
 
 
 @dataclass(frozen=True)
