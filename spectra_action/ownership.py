@@ -90,7 +90,7 @@ def normalize_pattern(pattern: str) -> str:
     return pattern
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One plan entry, normalised and classified."""
 
@@ -134,7 +134,7 @@ def _glob_prefix(entry: Entry) -> str:
     return "/".join(literal)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Chunk:
     combined: re.Pattern[str]
     members: tuple[tuple[re.Pattern[str], Targets], ...]
@@ -174,15 +174,14 @@ def _build_chunks(globs: dict[str, list[Target]]) -> Chunks:
     return tuple(chunks)
 
 
-def _match_chunks(chunks: Chunks, text: str) -> list[Target]:
-    found: list[Target] = []
+def _match_chunks(chunks: Chunks, text: str, found: list[Target]) -> None:
+    """Append the targets of every glob in ``chunks`` that matches ``text``."""
     for chunk in chunks:
         if chunk.combined.match(text) is None:
             continue
         for regex, targets in chunk.members:
             if regex.match(text) is not None:
                 found.extend(targets)
-    return found
 
 
 _TAIL_STOP = frozenset("*?[]\\")
@@ -205,7 +204,7 @@ def _literal_tail(component: str) -> str:
 KeyedChunks = tuple[tuple[int, dict[str, Chunks]], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _GlobSet:
     """The globs of one bucket, keyed by the literal start or end of the path
     component right after the bucket's prefix directory.
@@ -225,11 +224,11 @@ class _GlobSet:
         for length, table in self.heads:
             chunks = table.get(component[:length])
             if chunks is not None:
-                found = found + chunks
+                found = found + chunks if found else chunks
         for length, table in self.tails:
             chunks = table.get(component[-length:])
             if chunks is not None:
-                found = found + chunks
+                found = found + chunks if found else chunks
         return found
 
 
@@ -304,7 +303,7 @@ class _Tables:
         table.setdefault(text, []).append(target)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _DirectoryInfo:
     """The matches and glob candidates a directory passes to every path inside.
 
@@ -405,29 +404,39 @@ class OwnershipIndex:
 
     def lookup_normalized(self, path: str) -> tuple[list[str], list[str], list[str]]:
         """Return what lookup returns, for a path normalize_path has normalised."""
+        found = self.targets(path)
+        return (
+            self.task_ids(found, Role.OWNS),
+            self.task_ids(found, Role.TOUCHES),
+            self.task_ids(found, Role.READS),
+        )
+
+    def targets(self, path: str) -> list[Target]:
+        """Return the (role, task id) pairs whose entries match a normalised path.
+
+        A pair may appear more than once. task_ids removes the repeats.
+        """
         directory, _, name = path.rpartition("/")
         info = self._cache.get(directory) or self._directory_info(directory)
-        found = list(info.targets)
-        found += self._exact.get(path, ())
-        found += self._names.get(name, ())
-        name_chunks = self._name_globs.candidates(name)
-        if name_chunks:
-            found += _match_chunks(name_chunks, name)
-        chunks = info.chunks_for(name)
-        if chunks:
-            found += _match_chunks(chunks, path)
-        return self._split(found)
+        found = [*info.targets]
+        exact = self._exact.get(path)
+        if exact is not None:
+            found += exact
+        named = self._names.get(name)
+        if named is not None:
+            found += named
+        _match_chunks(self._name_globs.candidates(name), name, found)
+        _match_chunks(info.candidates, path, found)
+        if info.own is not None:
+            _match_chunks(info.own.candidates(name), path, found)
+        return found
 
-    def _split(self, found: list[Target]) -> tuple[list[str], list[str], list[str]]:
-        roles: tuple[list[str], list[str], list[str]] = ([], [], [])
-        if not found:
-            return roles
-        for role, task_id in set(found) if len(found) > 1 else found:
-            roles[role].append(task_id)
-        for ids in roles:
-            if len(ids) > 1:
-                ids.sort(key=self._order.__getitem__)
-        return roles
+    def task_ids(self, found: Sequence[Target], role: Role) -> list[str]:
+        """Return the distinct task ids of ``role`` in ``found``, in plan order."""
+        ids = [task_id for found_role, task_id in found if found_role == role]
+        if len(ids) > 1:
+            ids = sorted(set(ids), key=self._order.__getitem__)
+        return ids
 
     def _directory_info(self, directory: str) -> _DirectoryInfo:
         """Compute and cache the _DirectoryInfo of a non-root directory."""
@@ -439,9 +448,9 @@ class OwnershipIndex:
         found += self._names.get(name, ())
         found += self._directory_names.get(name, ())
         for globs in (self._name_globs, self._directory_name_globs):
-            found += _match_chunks(globs.candidates(name), name)
+            _match_chunks(globs.candidates(name), name, found)
         directory_candidates = above.directory_chunks_for(name)
-        found += _match_chunks(directory_candidates, directory)
+        _match_chunks(directory_candidates, directory, found)
         info = _DirectoryInfo(
             tuple(dict.fromkeys(found)),
             above.chunks_for(name),
@@ -482,29 +491,18 @@ def judge_changes(
     then touched, then read-only, then unplanned.
     """
     judge = _Judge(index or OwnershipIndex(plan), _ignore_spec(ignore), scope)
-    primary = {normalize_path(change.path) for change in changes}
-    seen: set[str] = set()
-    verdicts: list[FileVerdict] = []
-    for change in changes:
-        for path, previous in _sides(change, primary):
-            key = normalize_path(path)
-            if key in seen:
-                continue
-            seen.add(key)
-            verdicts.append(judge.verdict(path, key, change.status, previous))
-    return verdicts
+    return judge.judge_all(changes)
 
 
-def _sides(
-    change: ChangedFile, primary: Collection[str]
-) -> list[tuple[str, str | None]]:
-    """Return the (path, previous path) pairs to judge for one change record."""
-    sides = [(change.path, change.previous_path)]
+_MOVED = frozenset({ChangeStatus.RENAMED, ChangeStatus.COPIED})
+
+
+def _old_side(change: ChangedFile, primary: Collection[str]) -> str | None:
+    """Return the old path of a rename or copy if it needs its own verdict."""
     old = change.previous_path
-    moved = change.status in (ChangeStatus.RENAMED, ChangeStatus.COPIED)
-    if old and moved and normalize_path(old) not in primary:
-        sides.append((old, None))
-    return sides
+    if not old or change.status not in _MOVED or normalize_path(old) in primary:
+        return None
+    return old
 
 
 class _Judge:
@@ -517,25 +515,43 @@ class _Judge:
         self._index = index
         self._ignore = ignore
         self._scope = None if scope is None else frozenset(scope)
+        self._seen: set[str] = set()
+        self._verdicts: list[FileVerdict] = []
 
-    def verdict(
-        self, path: str, key: str, status: ChangeStatus, previous: str | None
-    ) -> FileVerdict:
+    def judge_all(self, changes: Sequence[ChangedFile]) -> list[FileVerdict]:
+        moved = any(change.status in _MOVED for change in changes)
+        primary = {normalize_path(change.path) for change in changes} if moved else ()
+        for change in changes:
+            self._judge(change.path, change.status, change.previous_path)
+            old = _old_side(change, primary) if moved else None
+            if old is not None:
+                self._judge(old, change.status, None)
+        return self._verdicts
+
+    def _judge(self, path: str, status: ChangeStatus, previous: str | None) -> None:
+        key = normalize_path(path)
+        if key in self._seen:
+            return
+        self._seen.add(key)
         kind, tasks = self._classify(key)
-        return FileVerdict(
+        verdict = FileVerdict(
             path=path, kind=kind, tasks=tasks, status=status, previous_path=previous
         )
+        self._verdicts.append(verdict)
 
     def _classify(self, key: str) -> tuple[VerdictKind, list[str]]:
         if self._ignore is not None and self._ignore.match_file(key):
             return VerdictKind.IGNORED, []
-        owners, touchers, readers = self._index.lookup_normalized(key)
+        index = self._index
+        found = index.targets(key)
+        if not found:
+            return VerdictKind.UNPLANNED, []
+        owners = index.task_ids(found, Role.OWNS)
         if owners:
             if self._scope is not None and self._scope.isdisjoint(owners):
                 return VerdictKind.FOREIGN, owners
             return VerdictKind.OWNED, owners
+        touchers = index.task_ids(found, Role.TOUCHES)
         if touchers:
             return VerdictKind.TOUCHED, touchers
-        if readers:
-            return VerdictKind.READ_ONLY, readers
-        return VerdictKind.UNPLANNED, []
+        return VerdictKind.READ_ONLY, index.task_ids(found, Role.READS)

@@ -120,6 +120,12 @@ PATTERNS = [
     "*.js",
     "src/*/*/",
     "*[0-9].txt",
+    "*kg",
+    "*kg/",
+    "p*/",
+    "lib/*kg/sub/index.js",
+    "src/*fig/deep/",
+    "/*c/",
 ]
 
 
