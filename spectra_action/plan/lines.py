@@ -85,8 +85,11 @@ def heading(text: str) -> tuple[int, str] | None:
 
 
 def bullet(text: str) -> Bullet | None:
+    # A separator such as "- - -" also matches, as an item "- -". The task
+    # reader skips separators first, and section readers ignore unlabelled
+    # items, so neither misreads one.
     match = _BULLET.match(text)
-    if match is None or is_separator(text):
+    if match is None:
         return None
     indent_text = match.group(1)
     width = len(indent_text.expandtabs(TAB_WIDTH))
