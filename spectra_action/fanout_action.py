@@ -16,8 +16,9 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from spectra_action import actions
+from spectra_action.changes import ensure_commit
 from spectra_action.context import EventContext
-from spectra_action.errors import ConfigError
+from spectra_action.errors import ConfigError, GitError, PlanError
 from spectra_action.fanout import (
     ResultFile,
     group_tasks,
@@ -32,8 +33,10 @@ from spectra_action.pipeline import (
     GateRequest,
     PreparedGate,
     execute,
+    plan_at,
     prepare_gate,
 )
+from spectra_action.plan import Plan
 from spectra_action.runner import Outcome, TaskResult
 
 logger = logging.getLogger("spectra_action.fanout")
@@ -127,13 +130,14 @@ def run_verify_mode(
     env: Mapping[str, str],
     context: EventContext,
 ) -> int:
-    """Run the tasks the ``tasks`` input names and write one result file each."""
+    """Run the tasks the ``tasks`` input names, or the automatic selection when
+    it is empty, and write one result file each."""
     prepared = prepare_gate(request)
-    wanted = request.forced or []
-    if not wanted:
-        raise ConfigError(
-            "mode verify needs the tasks input, for example "
-            "`tasks: ${{ matrix.tasks }}` from mode plan's matrix"
+    wanted = list(request.forced or prepared.selection.run)
+    if request.forced is None:
+        logger.info(
+            "Input tasks is empty, so the %d automatically selected tasks run.",
+            len(wanted),
         )
     results = execute(request, prepared, wanted)
     results_dir = request.settings.results_dir
@@ -208,6 +212,34 @@ def _unknown_outcome_note(task_id: str, outcome: str) -> str:
     )
 
 
+def head_plan(workspace: Path, head_sha: str, plan_path: str) -> Plan:
+    """Read the plan as the pull request's head commit has it, without
+    checking the head out.
+
+    A ``workflow_run`` report runs in a checkout of the base branch, but the
+    verify jobs ran on the head, and their result files carry the hash of the
+    head's plan. The text is only parsed, and nothing from the head runs.
+    Raises GitError when the commit cannot be fetched and PlanError when the
+    head has no plan.
+    """
+    if not ensure_commit(workspace, head_sha):
+        raise GitError(
+            f"the pull request's head {head_sha} is not in {workspace} and "
+            "could not be fetched; check out the base repository with "
+            "actions/checkout before mode report"
+        )
+    plan = plan_at(workspace, head_sha, plan_path)
+    if plan is None:
+        raise PlanError(
+            f"the pull request's head {head_sha} has no plan at {plan_path}; "
+            "set plan-path to the plan file",
+            path=plan_path,
+        )
+    # NOTE: the level comes from the plan's "## Level:" line. A project.yaml
+    # level, which load_plan prefers, is not read from the head.
+    return plan
+
+
 def verify_fork_pull(client: object, record: PullRecord) -> str:
     """Check through the API that the artifact's pull request exists and its
     head is the artifact's head SHA; return that SHA."""
@@ -223,8 +255,8 @@ def verify_fork_pull(client: object, record: PullRecord) -> str:
         ) from None
     if pull.head_sha != record.head_sha:
         raise ConfigError(
-            f"the results are for {record.head_sha[:12]}, but pull request "
-            f"#{record.number} has head {pull.head_sha[:12]}; nothing is reported "
-            "for results of another commit"
+            f"the results are for commit {record.head_sha}, but pull request "
+            f"#{record.number} now has head {pull.head_sha}, so nothing is "
+            "reported; the workflow run for the new head reports its own results"
         )
     return pull.head_sha

@@ -26,7 +26,8 @@ from actionrun import (
     run_entrypoint,
     runner_env,
 )
-from fakegithub import DEFAULT_TOKEN, FakeGitHub
+from fakegithub import DEFAULT_TOKEN, FakeGitHub, spec
+from fakegithub.payloads import validate_payload
 from gitutil import commit_all, init_repo, run_git
 
 PLAN = """\
@@ -230,9 +231,14 @@ def run_step(
     *,
     event_name: str = "pull_request",
     token: str = DEFAULT_TOKEN,
+    runner: dict[str, str] | None = None,
     **inputs: str,
 ) -> ActionRun:
-    """Run one action step in ``workspace`` with its own event and file commands."""
+    """Run one action step in ``workspace`` with its own event and file commands.
+
+    Each keyword in ``inputs`` sets one input, with ``_`` for ``-`` in its
+    name. ``runner`` overrides variables of the runner's environment.
+    """
     run_dir.mkdir(parents=True)
     env = runner_env(
         run_dir,
@@ -240,10 +246,11 @@ def run_step(
         repo,
         payload,
         event_name=event_name,
-        inputs=inputs,
+        inputs={name.replace("_", "-"): value for name, value in inputs.items()},
         token=token,
     )
     env["GITHUB_WORKSPACE"] = str(workspace)
+    env.update(runner or {})
     return run_entrypoint(env, workspace)
 
 
@@ -274,7 +281,7 @@ def verify_entries(
                 token=token,
                 mode="verify",
                 tasks=entry["tasks"],
-                **{"results-dir": str(tmp_path / f"results-{number}")},
+                results_dir=str(tmp_path / f"results-{number}"),
             )
         )
     return runs
@@ -325,7 +332,7 @@ def test_matrix_run_equals_single_job(tmp_path: Path, fake_github: FakeGitHub) -
         repo.path,
         payload,
         mode="plan",
-        **{"max-jobs": "3"},
+        max_jobs="3",
     )
     assert plan_run.returncode == 0, plan_run.stderr
     entries = matrix_entries(plan_run)
@@ -341,7 +348,7 @@ def test_matrix_run_equals_single_job(tmp_path: Path, fake_github: FakeGitHub) -
         repo.path,
         payload,
         mode="report",
-        **{"results-dir": str(merged)},
+        results_dir=str(merged),
     )
 
     with FakeGitHub() as single_fake:
@@ -379,7 +386,7 @@ def verified_results(
         payload,
         mode="verify",
         tasks=" ".join(SELECTED),
-        **{"results-dir": str(results_dir)},
+        results_dir=str(results_dir),
     )
     assert run.returncode == 0, run.stderr
     return results_dir
@@ -456,7 +463,7 @@ def test_report_rejects_result_file(
         repo.path,
         payload,
         mode="report",
-        **{"results-dir": str(results_dir)},
+        results_dir=str(results_dir),
     )
 
     assert run.returncode == 1, run.stderr
@@ -483,7 +490,7 @@ def test_report_valid_results_pass(tmp_path: Path, fake_github: FakeGitHub) -> N
         repo.path,
         payload,
         mode="report",
-        **{"results-dir": str(results_dir)},
+        results_dir=str(results_dir),
     )
 
     assert run.returncode == 0, run.stderr
@@ -507,7 +514,7 @@ def test_report_missing_result_fails(tmp_path: Path, fake_github: FakeGitHub) ->
         repo.path,
         payload,
         mode="report",
-        **{"results-dir": str(results_dir)},
+        results_dir=str(results_dir),
     )
 
     assert run.returncode == 1, run.stderr
@@ -522,3 +529,269 @@ def title_of(task_id: str) -> str:
     match = re.search(rf"^## Task {task_id}: (.+)$", PLAN, re.MULTILINE)
     assert match is not None
     return match.group(1)
+
+
+FORK = "contributor/widgets"
+
+
+def register_fork_pull(fake: FakeGitHub, repo: GateRepo) -> dict[str, Any]:
+    """Register the PR as coming from a fork and return its pull_request event."""
+    register_pull(fake, repo, head_repo_full_name=FORK, files=sorted(PULL_FILES))
+    fake.add_token(READ_TOKEN, permissions="read")
+    return pull_request_payload(fake, repo, head_repo_full_name=FORK)
+
+
+def fork_results(
+    tmp_path: Path, fake: FakeGitHub, repo: GateRepo, payload: dict[str, Any]
+) -> Path:
+    """Run modes plan and verify with the read-only token; return the merged
+    results-dir, as the report job downloads it."""
+    plan_run = run_step(
+        tmp_path / "plan",
+        fake,
+        repo,
+        repo.path,
+        payload,
+        token=READ_TOKEN,
+        mode="plan",
+        max_jobs="3",
+    )
+    assert plan_run.returncode == 0, plan_run.stderr
+    entries = matrix_entries(plan_run)
+    runs = verify_entries(tmp_path, fake, repo, entries, payload, token=READ_TOKEN)
+    assert [run.returncode for run in runs] == [0] * len(entries)
+    return merge_results(
+        [tmp_path / f"results-{n}" for n in range(1, len(entries) + 1)],
+        tmp_path / "artifact",
+    )
+
+
+def base_checkout(repo: GateRepo, target: Path) -> Path:
+    """Clone only ``main``, as a workflow_run job checks out the base
+    repository; the fork's commits are not in the clone."""
+    run_git(
+        target.parent,
+        "clone",
+        "--quiet",
+        "--no-local",
+        "--single-branch",
+        "--branch",
+        "main",
+        str(repo.path),
+        str(target),
+    )
+    return target
+
+
+def repository_lite(full: dict[str, Any]) -> dict[str, Any]:
+    """Keep the fields of the webhook schema's ``repository-lite`` definition."""
+    definition = spec.webhooks_schema()["definitions"]["repository-lite"]
+    return {key: full[key] for key in definition["properties"] if key in full}
+
+
+def workflow_run_payload(
+    fake: FakeGitHub, repo: GateRepo, pull_event: dict[str, Any]
+) -> dict[str, Any]:
+    """Build a ``workflow_run`` ``completed`` delivery for the fork's finished
+    verify workflow. For a fork's PR, GitHub sends ``pull_requests`` empty."""
+    base_repo = pull_event["repository"]
+    head_repo = pull_event["pull_request"]["head"]["repo"]
+    sender = pull_event["sender"]
+    run_id = 4300
+    api = f"{fake.url}/repos/{REPO}/actions"
+    html = f"https://github.com/{REPO}/actions"
+    moment = "2026-03-02T10:00:00Z"
+    tree = run_git(repo.path, "rev-parse", f"{repo.head_sha}^{{tree}}")
+    person = {"name": "Test Author", "email": "author@example.com"}
+    workflow_run = {
+        "artifacts_url": f"{api}/runs/{run_id}/artifacts",
+        "cancel_url": f"{api}/runs/{run_id}/cancel",
+        "check_suite_url": f"{fake.url}/repos/{REPO}/check-suites/5100",
+        "check_suite_id": 5100,
+        "check_suite_node_id": "CS_kwDOAAAAAAAAE-w",
+        "conclusion": "success",
+        "created_at": moment,
+        "event": "pull_request",
+        "head_branch": repo.head_ref,
+        "head_commit": {
+            "id": repo.head_sha,
+            "tree_id": tree,
+            "message": "Change the schema, rates, guide and panel",
+            "timestamp": moment,
+            "author": person,
+            "committer": person,
+        },
+        "head_repository": repository_lite(head_repo),
+        "head_sha": repo.head_sha,
+        "html_url": f"{html}/runs/{run_id}",
+        "id": run_id,
+        "jobs_url": f"{api}/runs/{run_id}/jobs",
+        "logs_url": f"{api}/runs/{run_id}/logs",
+        "node_id": "WFR_kwLOAAAAAAAAEM4",
+        "name": "spectra verify",
+        "pull_requests": [],
+        "repository": repository_lite(base_repo),
+        "rerun_url": f"{api}/runs/{run_id}/rerun",
+        "run_number": 12,
+        "status": "completed",
+        "updated_at": moment,
+        "url": f"{api}/runs/{run_id}",
+        "workflow_id": 900,
+        "workflow_url": f"{api}/workflows/900",
+        "run_attempt": 1,
+        "run_started_at": moment,
+        "previous_attempt_url": None,
+        "actor": sender,
+        "triggering_actor": sender,
+        "path": ".github/workflows/spectra-verify.yml",
+        "display_title": "Widgets",
+    }
+    payload = {
+        "action": "completed",
+        "repository": base_repo,
+        "sender": sender,
+        "workflow": {
+            "badge_url": f"https://github.com/{REPO}/workflows/spectra/badge.svg",
+            "created_at": moment,
+            "html_url": f"https://github.com/{REPO}/actions/workflows/verify.yml",
+            "id": 900,
+            "name": "spectra verify",
+            "node_id": "W_kwDOAAAAAAAAA4Q",
+            "path": ".github/workflows/spectra-verify.yml",
+            "state": "active",
+            "updated_at": moment,
+            "url": f"{api}/workflows/900",
+        },
+        "workflow_run": workflow_run,
+    }
+    return validate_payload("workflow_run", payload)
+
+
+def run_fork_report(
+    tmp_path: Path,
+    fake: FakeGitHub,
+    repo: GateRepo,
+    pull_event: dict[str, Any],
+    artifact: Path,
+) -> ActionRun:
+    """Run mode report for a ``workflow_run`` event in a base checkout."""
+    workspace = base_checkout(repo, tmp_path / "base")
+    return run_step(
+        tmp_path / "report",
+        fake,
+        repo,
+        workspace,
+        workflow_run_payload(fake, repo, pull_event),
+        event_name="workflow_run",
+        runner={
+            "GITHUB_SHA": repo.base_sha,
+            "GITHUB_REF": "refs/heads/main",
+            "GITHUB_RUN_ID": "4343",
+        },
+        mode="report",
+        results_dir=str(artifact),
+    )
+
+
+def test_fork_verify_writes_nothing(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
+    pull_event = register_fork_pull(fake_github, repo)
+
+    artifact = fork_results(tmp_path, fake_github, repo, pull_event)
+
+    assert write_requests(fake_github) == []
+    assert fake_github.comments(REPO, PR_NUMBER) == []
+    assert fake_github.statuses(REPO, repo.head_sha) == []
+    assert sorted(p.stem for p in (artifact / "results").iterdir()) == SELECTED
+    record = json.loads((artifact / "pull.json").read_text())
+    assert record == {"number": PR_NUMBER, "head_sha": repo.head_sha}
+
+
+def test_fork_report_from_workflow_run(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
+    pull_event = register_fork_pull(fake_github, repo)
+    artifact = fork_results(tmp_path, fake_github, repo, pull_event)
+    fake_github.reset_requests()
+
+    run = run_fork_report(tmp_path, fake_github, repo, pull_event, artifact)
+
+    assert run.returncode == 0, run.stderr
+    body = only_comment(fake_github)
+    assert "SPECTRA plan gate: passed" in body
+    assert "All 6 selected tasks passed" in body
+    assert f"Commit `{repo.head_sha[:7]}`" in body
+    assert "actions/runs/4343" in body
+    states = latest_states(fake_github, repo.head_sha)
+    assert states["spectra"] == "success"
+    assert [states[f"spectra/{task_id}"] for task_id in SELECTED] == ["success"] * 6
+    assert fake_github.request_count("GET", rf"/pulls/{PR_NUMBER}$") >= 1
+    workspace = tmp_path / "base"
+    assert run_git(workspace, "rev-parse", "HEAD") == repo.base_sha
+    assert run_git(workspace, "status", "--porcelain") == ""
+
+
+def test_fork_report_rejects_moved_head(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
+    pull_event = register_fork_pull(fake_github, repo)
+    artifact = fork_results(tmp_path, fake_github, repo, pull_event)
+    verified_head = repo.head_sha
+    newer_head = repo.commit({"ui/panel.txt": "title: Newer\n"}, "Retitle the panel")
+    fake_github.set_head(REPO, PR_NUMBER, newer_head)
+    fake_github.reset_requests()
+
+    run = run_fork_report(tmp_path, fake_github, repo, pull_event, artifact)
+
+    assert run.returncode == 2
+    assert verified_head in run.stderr
+    assert newer_head in run.stderr
+    assert "Traceback" not in run.stderr
+    assert write_requests(fake_github) == []
+    assert fake_github.comments(REPO, PR_NUMBER) == []
+    assert fake_github.statuses(REPO, verified_head) == []
+    assert fake_github.statuses(REPO, newer_head) == []
+
+
+def test_fork_report_plan_tick(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
+    plan_file = repo.path / ".spectra" / "plan.md"
+    ticked = plan_file.read_text().replace("- [ ] 001:", "- [x] 001:")
+    repo.commit({".spectra/plan.md": ticked}, "Tick task 001")
+    files = [*sorted(PULL_FILES), ".spectra/plan.md"]
+    register_pull(fake_github, repo, head_repo_full_name=FORK, files=files)
+    fake_github.add_token(READ_TOKEN, permissions="read")
+    pull_event = pull_request_payload(fake_github, repo, head_repo_full_name=FORK)
+    artifact = fork_results(tmp_path, fake_github, repo, pull_event)
+
+    run = run_fork_report(tmp_path, fake_github, repo, pull_event, artifact)
+
+    assert run.returncode == 0, run.stderr
+    body = only_comment(fake_github)
+    assert "Rejected" not in body
+    assert "This pull request ticks task 001, so it was verified." in body
+    assert latest_states(fake_github, repo.head_sha)["spectra"] == "success"
+
+
+def test_verify_without_tasks_runs_selection(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
+    register_pull(fake_github, repo)
+    payload = pull_request_payload(fake_github, repo)
+    results_dir = tmp_path / "results"
+
+    run = run_step(
+        tmp_path / "verify",
+        fake_github,
+        repo,
+        repo.path,
+        payload,
+        mode="verify",
+        results_dir=str(results_dir),
+    )
+
+    assert run.returncode == 0, run.stderr
+    written = sorted(path.stem for path in (results_dir / "results").iterdir())
+    assert written == SELECTED
+    assert json.loads(run.outputs["affected-tasks"]) == SELECTED
