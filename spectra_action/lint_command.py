@@ -55,6 +55,10 @@ def main(args: argparse.Namespace) -> int:
         log.error("%s", error)
         if args.format == "json":
             _print_json({"schema_version": SCHEMA_VERSION, "error": str(error)})
+        elif args.format == "github":
+            print(
+                f"::error file={escape_property(error.path)}::{escape_data(str(error))}"
+            )
         return error.exit_code
     if args.format == "json":
         _print_json(plan_document(plan))

@@ -111,6 +111,14 @@ def test_lint_binary_file_exits_two(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_lint_github_unreadable_plan(tmp_path: Path) -> None:
+    result = run_lint(tmp_path, "--format", "github")
+    assert result.returncode == 2
+    assert result.stdout.startswith(
+        "::error file=.spectra/plan.md::.spectra/plan.md%3A"
+    )
+
+
 def test_escape_data() -> None:
     assert escape_data("100% done\r\nnext") == "100%25 done%0D%0Anext"
 
