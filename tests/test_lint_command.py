@@ -114,9 +114,7 @@ def test_lint_binary_file_exits_two(tmp_path: Path) -> None:
 def test_lint_github_unreadable_plan(tmp_path: Path) -> None:
     result = run_lint(tmp_path, "--format", "github")
     assert result.returncode == 2
-    assert result.stdout.startswith(
-        "::error file=.spectra/plan.md::.spectra/plan.md%3A"
-    )
+    assert result.stdout.startswith("::error file=.spectra/plan.md::.spectra/plan.md: ")
 
 
 def test_escape_data() -> None:
