@@ -24,15 +24,15 @@ COPY . /src
 RUN /opt/venv/bin/pip install --no-cache-dir -c constraints.txt . \
     && /opt/venv/bin/python -c "import spectra_action"
 
-# Runtime stage: the same base with git (for diffs and fetching PR refs) and
-# the venv from the build stage.
+# Runtime stage: the same base with git (for diffs and fetching PR refs),
+# tini, and the venv from the build stage.
 FROM python:3.12-slim-bookworm
 
 # The apt packages are not pinned (DL3008): the Debian archive keeps only the
 # latest build of each package, so an exact pin fails after a security update.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git bash ca-certificates \
+    && apt-get install -y --no-install-recommends git bash ca-certificates tini \
     && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /opt/venv /opt/venv
@@ -45,4 +45,6 @@ ENV PATH=/opt/venv/bin:$PATH \
 # file-command files belong to the runner's user and another user could not
 # write them. No WORKDIR either, because the runner passes
 # --workdir /github/workspace.
-ENTRYPOINT ["spectra-action"]
+# tini runs as PID 1, so it reaps verify commands' orphaned grandchildren
+# and passes the runner's stop signal on when a job is cancelled.
+ENTRYPOINT ["/usr/bin/tini", "--", "spectra-action"]

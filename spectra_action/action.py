@@ -107,6 +107,9 @@ def run_settings(inputs: ActionInputs, env: Mapping[str, str]) -> RunSettings:
         results_dir=Path(results_dir),
         stream=True,
         github_actions=True,
+        # The results directory is meant to be uploaded as an artifact, which
+        # leaves the runner, so its logs are redacted like everything else.
+        redact_log=True,
     )
 
 

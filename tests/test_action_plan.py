@@ -57,8 +57,9 @@ def test_unchanged_plan_findings_hidden(
         tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
     )
 
-    run_entrypoint(env, repo.path)
+    run = run_entrypoint(env, repo.path)
 
+    assert run.returncode == 1, run.stderr
     assert "### Plan findings" not in _body(fake_github)
 
 
