@@ -17,6 +17,7 @@ from actionrun import (
     runner_env,
 )
 from fakegithub import FakeGitHub
+from gitutil import run_git
 
 
 def _body(fake: FakeGitHub) -> str:
@@ -123,3 +124,56 @@ def test_attempts_run_out(tmp_path: Path, fake_github: FakeGitHub) -> None:
     statuses = fake_github.latest_statuses(REPO, repo.head_sha)
     assert statuses["spectra/003"]["state"] == "failure"
     assert statuses["spectra/003"]["description"].startswith("stuck")
+
+
+def _shallow_workspace(tmp_path: Path, source: Path) -> Path:
+    """Clone only the head commit and drop the remote, so the base commit
+    cannot be fetched and git cannot list the changes."""
+    clone = tmp_path / "shallow"
+    run_git(
+        tmp_path,
+        "clone",
+        "--quiet",
+        "--depth",
+        "1",
+        "--branch",
+        "feature/widgets",
+        f"file://{source}",
+        str(clone),
+    )
+    run_git(clone, "remote", "remove", "origin")
+    return clone
+
+
+def test_shallow_clone_uses_api_files(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_gate_repo(tmp_path)
+    clone = _shallow_workspace(tmp_path, repo.path)
+    register_pull(fake_github, repo, files=["docs/guide.md"])
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
+    env["GITHUB_WORKSPACE"] = str(clone)
+
+    run = run_entrypoint(env, clone)
+
+    assert run.returncode == 0, run.stderr
+    assert "using the API" in run.stderr
+    assert fake_github.request_count("GET", r"/pulls/\d+/files") == 1
+    assert "- [x] 003: Document widgets — ✅ passed" in _body(fake_github)
+
+
+def test_api_file_cap_fails_gate(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_gate_repo(tmp_path)
+    clone = _shallow_workspace(tmp_path, repo.path)
+    files = [f"docs/part-{n:04d}.md" for n in range(3500)]
+    register_pull(fake_github, repo, files=files)
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
+    env["GITHUB_WORKSPACE"] = str(clone)
+
+    run = run_entrypoint(env, clone)
+
+    assert run.returncode == 1, run.stderr
+    body = _body(fake_github)
+    assert "at most 3000 files" in body
