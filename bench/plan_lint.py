@@ -74,7 +74,19 @@ def generate(tasks: int) -> str:
     return "".join(parts)
 
 
-def main() -> None:
+def time_runs(text: str, runs: int) -> tuple[list[float], list[float]]:
+    """Return wall-clock and CPU milliseconds of ``runs`` parse + lint runs."""
+    wall: list[float] = []
+    cpu: list[float] = []
+    for _ in range(runs):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        parse_plan_text(text, ".spectra/plan.md")
+        cpu.append((time.process_time() - cpu_start) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+    return wall, cpu
+
+
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--tasks",
@@ -88,28 +100,27 @@ def main() -> None:
         default=7,
         help="number of timed runs; the median is reported (default: 7)",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_arguments()
     text = generate(args.tasks)
     plan = parse_plan_text(text, ".spectra/plan.md")
     codes = sorted({finding.code for finding in plan.findings})
-    timings: list[float] = []
-    cpu_timings: list[float] = []
-    for _ in range(args.runs):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        parse_plan_text(text, ".spectra/plan.md")
-        cpu_timings.append((time.process_time() - cpu_start) * 1000)
-        timings.append((time.perf_counter() - start) * 1000)
-    median = statistics.median(timings)
+    wall, cpu = time_runs(text, args.runs)
+    median = statistics.median(wall)
     per_task = median / args.tasks
-    print(
-        f"plan: {args.tasks} tasks, {len(text.splitlines())} lines, {len(text)} chars"
-    )
+
+    lines = len(text.splitlines())
+    print(f"plan: {args.tasks} tasks, {lines} lines, {len(text)} chars")
     print(f"findings: {len(plan.findings)} {codes}")
-    print(f"runs: {args.runs}, median {median:.1f} ms, min {min(timings):.1f} ms")
+    print(f"runs: {args.runs}, median {median:.1f} ms, min {min(wall):.1f} ms")
     # CPU time leaves out the time the process waited for a core, which
     # matters on a machine shared with other jobs.
-    print(f"CPU time: median {statistics.median(cpu_timings):.1f} ms")
+    print(f"CPU time: median {statistics.median(cpu):.1f} ms")
     print(f"per task: {per_task:.3f} ms")
+
     ratio = BASH_MS_PER_TASK / per_task
     print(f"bash validator: {BASH_MS_PER_TASK:.0f} ms/task, ratio {ratio:.0f}x")
     verdict = "met" if median < TARGET_MS else "missed"
