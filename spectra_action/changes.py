@@ -325,6 +325,12 @@ def git_changed_files(
     ]
     result = _run_git(repo, args, fix=f"check that {repo} is a complete git checkout")
     files = _parse_raw(result.stdout)
+    if result.stderr.strip():
+        # For example, git skips rename detection past diff.renameLimit and
+        # says so on stderr, and then lists those renames as add and delete.
+        logger.warning(
+            "git diff %s %s: %s", start, head, result.stderr.decode("utf-8", "replace")
+        )
     logger.debug("git diff %s %s listed %s files.", start, head, len(files))
     return ChangeSet(files=files, source="git")
 

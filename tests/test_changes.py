@@ -459,3 +459,18 @@ def test_collect_api_source(repo):
 def test_collect_api_without_callable_raises(repo):
     with pytest.raises(ConfigError, match="source 'git'"):
         collect_changes(repo, "x", "y", source="api", api_files=None)
+
+
+def test_git_rename_limit_warning_logged(repo, caplog):
+    for n in range(3):
+        write(repo, f"many/file{n}.txt", TEXT + f"file {n}\n")
+    base = commit(repo)
+    git(repo, "config", "diff.renameLimit", "1")
+    for n in range(3):
+        (repo / f"many/file{n}.txt").unlink()
+        write(repo, f"moved/file{n}.txt", TEXT + f"file {n} changed\n")
+    head = commit(repo)
+    files = by_path(git_changed_files(repo, base, head).files)
+    assert files["moved/file0.txt"].status is ChangeStatus.ADDED
+    assert files["many/file0.txt"].status is ChangeStatus.DELETED
+    assert any("renameLimit" in r.getMessage() for r in caplog.records)
