@@ -667,3 +667,13 @@ def test_long_lines_parse() -> None:
     plan = parse_plan("## Task 001: Long\n" + "\n".join(lines) + "\n")
     assert plan.task_ids == ["001"]
     assert task_one(plan).verify is None
+
+
+def test_tab_indent_counts_every_line() -> None:
+    text = PLAN.replace("  - touches:", "\t- touches:").replace(
+        "  - reads:", "\t- reads:"
+    )
+    plan = parse_plan(text)
+    assert found(plan, "TAB_INDENT") == [(22, Severity.WARNING)]
+    # Both tasks have a touches and a reads line.
+    assert "on 4 lines" in plan.findings[0].message

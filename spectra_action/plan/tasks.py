@@ -230,18 +230,19 @@ class TaskBuilder:
             )
             return
         self._marker(line, item)
-        if not self.current.items:
-            self._check_indent(line, item)
+        self._check_indent(line, item, first=not self.current.items)
         self.current.items.append((line.number, item.text))
 
-    def _check_indent(self, line: Line, item: Bullet) -> None:
+    def _check_indent(self, line: Line, item: Bullet, *, first: bool) -> None:
+        # Only a field's first sub-item sets the indentation, so deeper
+        # nested items under it are not reported as nonstandard.
         if "\t" in item.indent_text:
             self.sink.style(
                 "TAB_INDENT",
                 line.number,
                 "a sub-item is indented with a tab; indent it with two spaces",
             )
-        elif item.indent != SUB_INDENT:
+        elif first and item.indent != SUB_INDENT:
             self.sink.style(
                 "NONSTANDARD_INDENT",
                 line.number,
