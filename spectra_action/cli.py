@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from spectra_action import __version__, lint_command
+from spectra_action import __version__, lint_command, secrets
 from spectra_action.changes import default_base
 from spectra_action.config import parse_duration
 from spectra_action.errors import GitError, SpectraError
@@ -231,7 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return lint_command.main(args)
         from spectra_action.action import run_action
 
-        return run_action(os.environ)
+        if secrets.needs_reexec(os.environ):
+            secrets.reexec_without_secrets(list(argv or sys.argv[1:]))
+        env = dict(os.environ)
+        secrets.take_token(env)
+        return run_action(env)
     except SpectraError as error:
         logger.error("%s", error)
         return error.exit_code

@@ -6,8 +6,9 @@ import html
 import re
 
 # A zero-width space after "@" or "#" keeps GitHub from turning text taken
-# from a plan or from command output into a mention or an issue link.
-_ZWSP = "&#8203;"
+# from a plan or from command output into a mention or an issue link. It is
+# the character itself, not an entity, whose "#" the issue rule would match.
+_ZWSP = "\u200b"
 _MENTION_RE = re.compile(r"@(?=[A-Za-z0-9_-])")
 _ISSUE_RE = re.compile(r"#(?=\d)")
 _MARKDOWN_PUNCTUATION_RE = re.compile(r"([\\`*_\[\]|!~])")

@@ -146,6 +146,7 @@ def test_verify_commands_never_see_token(
         tmp_path,
         verify_003=(
             "env > docs/env-dump.txt; echo token=$GITHUB_TOKEN$INPUT_TOKEN; "
+            "tr '\\0' '\\n' < /proc/$PPID/environ > docs/parent-env.txt; "
             "test -s docs/guide.md"
         ),
     )
@@ -161,5 +162,9 @@ def test_verify_commands_never_see_token(
     assert env["INPUT_TOKEN"] not in dumped
     assert "actions-runtime-secret-value" not in dumped
     assert "SPECTRA_TASK_ID=003" in dumped
+    parent = (repo.path / "docs" / "parent-env.txt").read_text()
+    assert "GITHUB_REPOSITORY=" in parent
+    assert env["INPUT_TOKEN"] not in parent
+    assert "actions-runtime-secret-value" not in parent
     body = fake_github.comments(REPO, PR_NUMBER)[0]["body"]
     assert env["INPUT_TOKEN"] not in body

@@ -95,6 +95,10 @@ def test_code_span_escapes_backticks() -> None:
     assert markdown.code_span("`x`") == "`` `x` ``"
 
 
+def test_inline_breaks_mentions_once() -> None:
+    assert markdown.inline("@team and #12") == "@\u200bteam and #\u200b12"
+
+
 def test_inline_breaks_lines_and_markup() -> None:
     assert markdown.inline("a\nb") == "a b"
     assert markdown.inline("*bold* _it_") == "\\*bold\\* \\_it\\_"
