@@ -192,6 +192,11 @@ def run_index(
     judges: list[Timer] = []
     verdicts: list[FileVerdict] = []
     for _ in range(runs):
+        # Drop the previous run's verdicts and index first, so that every run
+        # starts with the same objects alive for the garbage collector.
+        verdicts = []
+        index = None
+        gc.collect()
         with Timer() as build:
             index = OwnershipIndex(plan)
         with Timer() as judge:
@@ -213,6 +218,7 @@ def time_without_gc(plan: Plan, changes: list[ChangedFile]) -> float:
     This figure is for diagnosis only. It shows how much of the judge time
     goes to garbage collection passes over the objects the run keeps alive.
     """
+    gc.collect()
     index = OwnershipIndex(plan)
     gc.disable()
     try:

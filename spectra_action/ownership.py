@@ -63,7 +63,9 @@ class Role(IntEnum):
     READS = 2
 
 
-Target = tuple[Role, str]
+# A role is stored as a plain int so that CPython's garbage collector can
+# stop tracking these tuples, which keeps full collections short.
+Target = tuple[int, str]
 Targets = tuple[Target, ...]
 
 
@@ -346,7 +348,7 @@ def _collect_entries(plan: Plan) -> _Tables:
             (Role.READS, task.ownership.reads),
         ):
             for raw in entries:
-                tables.add(raw, (role, task.id))
+                tables.add(raw, (int(role), task.id))
     return tables
 
 
