@@ -114,3 +114,69 @@ def mark_safe_directory(workspace: Path) -> None:
         logger.warning(
             "Could not mark %s as a git safe.directory: %s", path, result.stderr.strip()
         )
+
+
+_FILE_COMMAND_VARIABLES = (
+    "GITHUB_OUTPUT",
+    "GITHUB_ENV",
+    "GITHUB_PATH",
+    "GITHUB_STATE",
+    "GITHUB_STEP_SUMMARY",
+)
+# Files larger than this at the start are left alone rather than copied.
+_GUARD_LIMIT = 4 * 1024 * 1024
+
+
+class FileCommandGuard:
+    """Undo what verify commands write into the runner's file-command files.
+
+    The variables naming these files are removed from a verify command's
+    environment, but in a Docker action the files sit in a mounted folder
+    (``/github/file_commands``) that a command could find anyway and use to
+    set outputs or environment variables for later steps. The guard copies
+    every file in those folders before the commands run and puts the copies
+    back afterwards.
+    """
+
+    def __init__(self, snapshot: dict[Path, bytes]) -> None:
+        self._snapshot = snapshot
+
+    @classmethod
+    def capture(cls, env: Mapping[str, str]) -> FileCommandGuard:
+        folders = {
+            Path(env[name]).parent for name in _FILE_COMMAND_VARIABLES if env.get(name)
+        }
+        snapshot: dict[Path, bytes] = {}
+        for folder in folders:
+            try:
+                entries = list(folder.iterdir())
+            except OSError:
+                continue
+            for path in entries:
+                try:
+                    if path.is_file() and not path.is_symlink():
+                        if path.stat().st_size <= _GUARD_LIMIT:
+                            snapshot[path] = path.read_bytes()
+                except OSError:
+                    continue
+        return cls(snapshot)
+
+    def restore(self) -> list[str]:
+        """Put back every changed file; return the names of those changed."""
+        changed = []
+        for path, content in self._snapshot.items():
+            try:
+                if path.read_bytes() == content:
+                    continue
+                path.write_bytes(content)
+            except OSError as error:
+                logger.warning("Could not restore %s: %s", path, error)
+                continue
+            changed.append(path.name)
+        if changed:
+            logger.warning(
+                "A verify command wrote to the runner's file-command files %s; "
+                "its changes were undone.",
+                ", ".join(sorted(changed)),
+            )
+        return changed

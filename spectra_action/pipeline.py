@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spectra_action.actions import FileCommandGuard
 from spectra_action.changes import ApiFile, ChangeSet, collect_changes
 from spectra_action.config import Policy, SpectraConfig, load_config
 from spectra_action.ownership import FileVerdict, VerdictKind, judge_changes
@@ -333,7 +334,11 @@ def prepare_gate(request: GateRequest) -> PreparedGate:
 def execute(
     request: GateRequest, prepared: PreparedGate, task_ids: Sequence[str]
 ) -> dict[str, TaskResult]:
-    """Run the verify commands of ``task_ids`` with the request's settings."""
+    """Run the verify commands of ``task_ids`` with the request's settings.
+
+    Whatever the commands write into the runner's file-command files is
+    undone afterwards, so a test cannot set the action's outputs.
+    """
     settings = request.settings.model_copy(
         update={
             "timeouts": {
@@ -343,14 +348,18 @@ def execute(
         }
     )
     logger.info("Running %d tasks: %s", len(task_ids), ", ".join(task_ids) or "none")
-    return run_tasks(
-        prepared.plan,
-        list(task_ids),
-        cwd=request.repo_root,
-        settings=settings,
-        env=request.env,
-        redactor=request.redactor,
-    )
+    guard = FileCommandGuard.capture(request.env or {})
+    try:
+        return run_tasks(
+            prepared.plan,
+            list(task_ids),
+            cwd=request.repo_root,
+            settings=settings,
+            env=request.env,
+            redactor=request.redactor,
+        )
+    finally:
+        guard.restore()
 
 
 def finish_gate(

@@ -168,3 +168,24 @@ def test_verify_commands_never_see_token(
     assert "actions-runtime-secret-value" not in parent
     body = fake_github.comments(REPO, PR_NUMBER)[0]["body"]
     assert env["INPUT_TOKEN"] not in body
+
+
+def test_verify_cannot_write_outputs(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    files = tmp_path / "file_commands"
+    hostile = (
+        f"for f in {files}/*; do echo 'result=passed' >> $f; done; "
+        "test -s docs/guide.md"
+    )
+    repo = build_gate_repo(tmp_path, verify_003=hostile, name="hostile")
+    register_pull(fake_github, repo)
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
+
+    run = run_entrypoint(env, repo.path)
+
+    assert run.returncode == 1
+    assert run.outputs["result"] == "failed"
+    assert "result=passed" not in Path(env["GITHUB_OUTPUT"]).read_text()
+    assert "result=passed" not in run.summary
+    assert "file-command files" in run.stderr
