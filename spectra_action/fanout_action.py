@@ -133,33 +133,21 @@ def run_verify_mode(
     """Run the tasks the ``tasks`` input names, or the automatic selection when
     it is empty, and write one result file each."""
     prepared = prepare_gate(request)
-    wanted = list(request.forced or prepared.selection.run)
+    task_ids = list(request.forced or prepared.selection.run)
     if request.forced is None:
         logger.info(
             "Input tasks is empty, so the %d automatically selected tasks run.",
-            len(wanted),
+            len(task_ids),
         )
-    results = execute(request, prepared, wanted)
+    results = execute(request, prepared, task_ids)
+
     results_dir = request.settings.results_dir
     assert results_dir is not None
     head = request.head
-    for task_id, result in results.items():
-        write_result(
-            results_path(results_dir),
-            ResultFile(
-                task_id=task_id,
-                head_sha=head,
-                plan_sha256=prepared.plan.sha256,
-                outcome=result.outcome.value,
-                exit_code=result.exit_code,
-                duration=result.duration,
-                tail=result.tail,
-                message=result.message,
-                blocked_by=list(result.blocked_by),
-            ),
-        )
+    write_results(results_dir, results, head, prepared.plan.sha256)
     if context.pr_number:
         write_pull_record(results_dir, context.pr_number, head)
+
     failed = [r.task_id for r in results.values() if r.outcome is not Outcome.PASSED]
     actions.write_outputs(
         env.get("GITHUB_OUTPUT"),
@@ -170,6 +158,27 @@ def run_verify_mode(
         },
     )
     return 1 if failed else 0
+
+
+def write_results(
+    results_dir: Path, results: Mapping[str, TaskResult], head: str, plan_sha256: str
+) -> None:
+    """Write one result file per task under ``results_dir/results``."""
+    for task_id, result in results.items():
+        write_result(
+            results_path(results_dir),
+            ResultFile(
+                task_id=task_id,
+                head_sha=head,
+                plan_sha256=plan_sha256,
+                outcome=result.outcome.value,
+                exit_code=result.exit_code,
+                duration=result.duration,
+                tail=result.tail,
+                message=result.message,
+                blocked_by=list(result.blocked_by),
+            ),
+        )
 
 
 def collected_results(

@@ -172,7 +172,8 @@ PLAN = """\
 # Task 003 fails on purpose in the matrix test, which blocks task 004.
 FAILING_003 = "echo checking rates; grep -q currency billing/rates.txt"
 PASSING_003 = "grep -q rate billing/rates.txt"
-# The PR edits tasks 001, 003, 005 and 006; 002 and 004 run as dependents.
+# The PR edits the files of tasks 001, 003, 005 and 006, and 002 and 004 run
+# as their dependents.
 SELECTED = ["001", "002", "003", "004", "005", "006"]
 
 BASE_FILES = {
@@ -364,18 +365,31 @@ def test_matrix_run_equals_single_job(tmp_path: Path, fake_github: FakeGitHub) -
         single_statuses = status_summary(single_fake, repo.head_sha)
         assert single_fake.violations == []
 
+    entry_tasks = [entry["tasks"].split() for entry in entries]
     assert len(entries) == 3
-    assert sorted(t for e in entries for t in e["tasks"].split()) == SELECTED
-    assert [run.returncode for run in verify_runs] == [0, 1, 0]
+    assert sorted(task for tasks in entry_tasks for task in tasks) == SELECTED
+    assert ["001", "002"] in entry_tasks
+    assert ["003", "004"] in entry_tasks
+    exit_codes = {
+        entry["tasks"]: run.returncode
+        for entry, run in zip(entries, verify_runs, strict=True)
+    }
+    # Only the entry with the failing task 003 exits with 1.
+    assert exit_codes == {
+        tasks: 1 if "003" in tasks.split() else 0 for tasks in exit_codes
+    }
+    assert "- [ ] 003: Set the billing rates — ❌ failed" in single_body
     assert report_run.returncode == single_run.returncode
     assert normalised(only_comment(fake_github)) == normalised(single_body)
     assert status_summary(fake_github, repo.head_sha) == single_statuses
+    assert report_run.outputs["result"] == single_run.outputs["result"]
 
 
 def verified_results(
     tmp_path: Path, fake: FakeGitHub, repo: GateRepo, payload: dict[str, Any]
 ) -> Path:
-    """Run mode verify for every selected task in one clone; return its results-dir."""
+    """Run mode verify for every selected task in one clone and return its
+    results-dir."""
     clone = clone_at(repo, tmp_path / "clone", repo.head_sha)
     results_dir = tmp_path / "results"
     run = run_step(
@@ -534,9 +548,15 @@ def title_of(task_id: str) -> str:
 FORK = "contributor/widgets"
 
 
-def register_fork_pull(fake: FakeGitHub, repo: GateRepo) -> dict[str, Any]:
-    """Register the PR as coming from a fork and return its pull_request event."""
-    register_pull(fake, repo, head_repo_full_name=FORK, files=sorted(PULL_FILES))
+def register_fork_pull(
+    fake: FakeGitHub, repo: GateRepo, files: list[str] | None = None
+) -> dict[str, Any]:
+    """Register the PR as coming from a fork and return its pull_request event.
+
+    ``files`` is the PR's file list in the API, by default PULL_FILES.
+    """
+    files = sorted(PULL_FILES) if files is None else files
+    register_pull(fake, repo, head_repo_full_name=FORK, files=files)
     fake.add_token(READ_TOKEN, permissions="read")
     return pull_request_payload(fake, repo, head_repo_full_name=FORK)
 
@@ -544,8 +564,8 @@ def register_fork_pull(fake: FakeGitHub, repo: GateRepo) -> dict[str, Any]:
 def fork_results(
     tmp_path: Path, fake: FakeGitHub, repo: GateRepo, payload: dict[str, Any]
 ) -> Path:
-    """Run modes plan and verify with the read-only token; return the merged
-    results-dir, as the report job downloads it."""
+    """Run modes plan and verify with the read-only token and return the
+    merged results-dir, as the report job downloads it."""
     plan_run = run_step(
         tmp_path / "plan",
         fake,
@@ -568,7 +588,7 @@ def fork_results(
 
 def base_checkout(repo: GateRepo, target: Path) -> Path:
     """Clone only ``main``, as a workflow_run job checks out the base
-    repository; the fork's commits are not in the clone."""
+    repository. The fork's commits are not in the clone."""
     run_git(
         target.parent,
         "clone",
@@ -589,82 +609,97 @@ def repository_lite(full: dict[str, Any]) -> dict[str, Any]:
     return {key: full[key] for key in definition["properties"] if key in full}
 
 
+WORKFLOW_ID = 900
+WORKFLOW_PATH = ".github/workflows/spectra-verify.yml"
+MOMENT = "2026-03-02T10:00:00Z"
+
+
 def workflow_run_payload(
-    fake: FakeGitHub, repo: GateRepo, pull_event: dict[str, Any]
+    fake: FakeGitHub, repo: GateRepo, pull_event: dict[str, Any], head_sha: str
 ) -> dict[str, Any]:
     """Build a ``workflow_run`` ``completed`` delivery for the fork's finished
-    verify workflow. For a fork's PR, GitHub sends ``pull_requests`` empty."""
-    base_repo = pull_event["repository"]
-    head_repo = pull_event["pull_request"]["head"]["repo"]
-    sender = pull_event["sender"]
+    verify workflow on ``head_sha`` and validate it against the webhook schema."""
+    payload = {
+        "action": "completed",
+        "repository": pull_event["repository"],
+        "sender": pull_event["sender"],
+        "workflow": workflow_json(fake),
+        "workflow_run": workflow_run_json(fake, repo, pull_event, head_sha),
+    }
+    return validate_payload("workflow_run", payload)
+
+
+def workflow_json(fake: FakeGitHub) -> dict[str, Any]:
+    return {
+        "badge_url": f"https://github.com/{REPO}/workflows/spectra/badge.svg",
+        "created_at": MOMENT,
+        "html_url": f"https://github.com/{REPO}/blob/main/{WORKFLOW_PATH}",
+        "id": WORKFLOW_ID,
+        "name": "SPECTRA verify",
+        "node_id": "W_kwDOAAAAAAAAA4Q",
+        "path": WORKFLOW_PATH,
+        "state": "active",
+        "updated_at": MOMENT,
+        "url": f"{fake.url}/repos/{REPO}/actions/workflows/{WORKFLOW_ID}",
+    }
+
+
+def workflow_run_json(
+    fake: FakeGitHub, repo: GateRepo, pull_event: dict[str, Any], head_sha: str
+) -> dict[str, Any]:
+    """Render the finished verify run. For a fork's PR, GitHub sends
+    ``pull_requests`` empty, which is why the artifact carries pull.json."""
     run_id = 4300
-    api = f"{fake.url}/repos/{REPO}/actions"
-    html = f"https://github.com/{REPO}/actions"
-    moment = "2026-03-02T10:00:00Z"
-    tree = run_git(repo.path, "rev-parse", f"{repo.head_sha}^{{tree}}")
-    person = {"name": "Test Author", "email": "author@example.com"}
-    workflow_run = {
-        "artifacts_url": f"{api}/runs/{run_id}/artifacts",
-        "cancel_url": f"{api}/runs/{run_id}/cancel",
+    api = f"{fake.url}/repos/{REPO}/actions/runs/{run_id}"
+    sender = pull_event["sender"]
+    return {
+        "artifacts_url": f"{api}/artifacts",
+        "cancel_url": f"{api}/cancel",
         "check_suite_url": f"{fake.url}/repos/{REPO}/check-suites/5100",
         "check_suite_id": 5100,
         "check_suite_node_id": "CS_kwDOAAAAAAAAE-w",
         "conclusion": "success",
-        "created_at": moment,
+        "created_at": MOMENT,
         "event": "pull_request",
         "head_branch": repo.head_ref,
-        "head_commit": {
-            "id": repo.head_sha,
-            "tree_id": tree,
-            "message": "Change the schema, rates, guide and panel",
-            "timestamp": moment,
-            "author": person,
-            "committer": person,
-        },
-        "head_repository": repository_lite(head_repo),
-        "head_sha": repo.head_sha,
-        "html_url": f"{html}/runs/{run_id}",
+        "head_commit": head_commit_json(repo, head_sha),
+        "head_repository": repository_lite(pull_event["pull_request"]["head"]["repo"]),
+        "head_sha": head_sha,
+        "html_url": f"https://github.com/{REPO}/actions/runs/{run_id}",
         "id": run_id,
-        "jobs_url": f"{api}/runs/{run_id}/jobs",
-        "logs_url": f"{api}/runs/{run_id}/logs",
+        "jobs_url": f"{api}/jobs",
+        "logs_url": f"{api}/logs",
         "node_id": "WFR_kwLOAAAAAAAAEM4",
-        "name": "spectra verify",
+        "name": "SPECTRA verify",
         "pull_requests": [],
-        "repository": repository_lite(base_repo),
-        "rerun_url": f"{api}/runs/{run_id}/rerun",
+        "repository": repository_lite(pull_event["repository"]),
+        "rerun_url": f"{api}/rerun",
         "run_number": 12,
         "status": "completed",
-        "updated_at": moment,
-        "url": f"{api}/runs/{run_id}",
-        "workflow_id": 900,
-        "workflow_url": f"{api}/workflows/900",
+        "updated_at": MOMENT,
+        "url": api,
+        "workflow_id": WORKFLOW_ID,
+        "workflow_url": f"{fake.url}/repos/{REPO}/actions/workflows/{WORKFLOW_ID}",
         "run_attempt": 1,
-        "run_started_at": moment,
+        "run_started_at": MOMENT,
         "previous_attempt_url": None,
         "actor": sender,
         "triggering_actor": sender,
-        "path": ".github/workflows/spectra-verify.yml",
+        "path": WORKFLOW_PATH,
         "display_title": "Widgets",
     }
-    payload = {
-        "action": "completed",
-        "repository": base_repo,
-        "sender": sender,
-        "workflow": {
-            "badge_url": f"https://github.com/{REPO}/workflows/spectra/badge.svg",
-            "created_at": moment,
-            "html_url": f"https://github.com/{REPO}/actions/workflows/verify.yml",
-            "id": 900,
-            "name": "spectra verify",
-            "node_id": "W_kwDOAAAAAAAAA4Q",
-            "path": ".github/workflows/spectra-verify.yml",
-            "state": "active",
-            "updated_at": moment,
-            "url": f"{api}/workflows/900",
-        },
-        "workflow_run": workflow_run,
+
+
+def head_commit_json(repo: GateRepo, sha: str) -> dict[str, Any]:
+    person = {"name": "Test Author", "email": "author@example.com"}
+    return {
+        "id": sha,
+        "tree_id": run_git(repo.path, "rev-parse", f"{sha}^{{tree}}"),
+        "message": run_git(repo.path, "log", "-1", "--format=%s", sha),
+        "timestamp": MOMENT,
+        "author": person,
+        "committer": person,
     }
-    return validate_payload("workflow_run", payload)
 
 
 def run_fork_report(
@@ -673,15 +708,19 @@ def run_fork_report(
     repo: GateRepo,
     pull_event: dict[str, Any],
     artifact: Path,
+    run_head: str | None = None,
 ) -> ActionRun:
-    """Run mode report for a ``workflow_run`` event in a base checkout."""
+    """Run mode report for a ``workflow_run`` event in a base checkout.
+
+    ``run_head`` is the commit the verify run checked, by default the head.
+    """
     workspace = base_checkout(repo, tmp_path / "base")
     return run_step(
         tmp_path / "report",
         fake,
         repo,
         workspace,
-        workflow_run_payload(fake, repo, pull_event),
+        workflow_run_payload(fake, repo, pull_event, run_head or repo.head_sha),
         event_name="workflow_run",
         runner={
             "GITHUB_SHA": repo.base_sha,
@@ -702,6 +741,7 @@ def test_fork_verify_writes_nothing(tmp_path: Path, fake_github: FakeGitHub) -> 
     assert write_requests(fake_github) == []
     assert fake_github.comments(REPO, PR_NUMBER) == []
     assert fake_github.statuses(REPO, repo.head_sha) == []
+    assert fake_github.check_runs(REPO) == []
     assert sorted(p.stem for p in (artifact / "results").iterdir()) == SELECTED
     record = json.loads((artifact / "pull.json").read_text())
     assert record == {"number": PR_NUMBER, "head_sha": repo.head_sha}
@@ -741,7 +781,9 @@ def test_fork_report_rejects_moved_head(
     fake_github.set_head(REPO, PR_NUMBER, newer_head)
     fake_github.reset_requests()
 
-    run = run_fork_report(tmp_path, fake_github, repo, pull_event, artifact)
+    run = run_fork_report(
+        tmp_path, fake_github, repo, pull_event, artifact, run_head=verified_head
+    )
 
     assert run.returncode == 2
     assert verified_head in run.stderr
@@ -759,9 +801,7 @@ def test_fork_report_plan_tick(tmp_path: Path, fake_github: FakeGitHub) -> None:
     ticked = plan_file.read_text().replace("- [ ] 001:", "- [x] 001:")
     repo.commit({".spectra/plan.md": ticked}, "Tick task 001")
     files = [*sorted(PULL_FILES), ".spectra/plan.md"]
-    register_pull(fake_github, repo, head_repo_full_name=FORK, files=files)
-    fake_github.add_token(READ_TOKEN, permissions="read")
-    pull_event = pull_request_payload(fake_github, repo, head_repo_full_name=FORK)
+    pull_event = register_fork_pull(fake_github, repo, files)
     artifact = fork_results(tmp_path, fake_github, repo, pull_event)
 
     run = run_fork_report(tmp_path, fake_github, repo, pull_event, artifact)
