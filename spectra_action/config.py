@@ -266,6 +266,9 @@ class _Reader:
                 value = CommentedMap()
             data[key] = self.plain(value, child)
         self._check_keys(data, location)
+        if not location:
+            # An empty section such as "ignore:" means its defaults.
+            data = {key: value for key, value in data.items() if value is not None}
         return data
 
     def _check_keys(self, data: Mapping[str, object], location: Location) -> None:

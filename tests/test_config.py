@@ -178,6 +178,15 @@ def test_task_key_not_an_id():
     assert "tasks.build" in config_error("tasks:\n  build: {timeout: 5m}\n")
 
 
+def test_empty_sections_default():
+    config = load_config_text("ignore:\npolicy:\nscoping:\ntasks:\n", PATH)
+    assert config == SpectraConfig()
+
+
+def test_empty_unknown_section_rejected():
+    assert "unknown key 'polcy'" in config_error("polcy:\n")
+
+
 def test_task_without_settings():
     config = load_config_text("tasks:\n  '004':\n", PATH)
     assert config.tasks == {"004": TaskSettings()}
