@@ -199,10 +199,31 @@ def _unprivileged_mode(
         )
         previous = publisher.previous_state()
     settings = run_settings(inputs, env)
-    request = build_request(context, inputs, env, client, previous, settings, redactor)
-    if inputs.mode == "plan":
-        return run_plan_mode(request, inputs, env, context)
-    return run_verify_mode(request, inputs, env, context)
+    try:
+        request = build_request(
+            context, inputs, env, client, previous, settings, redactor
+        )
+        if inputs.mode == "plan":
+            return run_plan_mode(request, inputs, env, context)
+        return run_verify_mode(request, inputs, env, context)
+    except (UnusablePlanError, SpectraError) as error:
+        findings = error.findings if isinstance(error, UnusablePlanError) else []
+        logger.error("%s", error)
+        for finding in findings:
+            actions.emit(
+                actions.annotation(
+                    "error",
+                    finding.message,
+                    file=finding.path,
+                    line=finding.line,
+                    title=finding.code,
+                )
+            )
+        actions.write_outputs(
+            env.get("GITHUB_OUTPUT"),
+            {"result": "error", "affected-tasks": "[]", "matrix": '{"include":[]}'},
+        )
+        return 2
 
 
 def report_workflow_run(
@@ -219,6 +240,12 @@ def report_workflow_run(
     settings = run_settings(inputs, env)
     assert settings.results_dir is not None
     record = read_pull_record(settings.results_dir)
+    if context.workflow_run_head_sha != record.head_sha:
+        raise ConfigError(
+            f"the results name head {record.head_sha[:12]}, but the workflow run "
+            f"that produced them ran on {str(context.workflow_run_head_sha)[:12]}; "
+            "nothing is reported for results that do not match their run"
+        )
     client = make_client(context, inputs, env)
     verify_fork_pull(client, record)
     pull = client.pull(record.number)
@@ -396,6 +423,8 @@ def publish_gate(
     head = context.head_sha
     view = gate.view
     view.run_url = context.run_url
+    view.summary_url = context.run_url
+    view.repository = context.repository
     summary_template = _template(context, inputs.summary_template_path)
     file_messages = _annotate(gate)
     current_head = (

@@ -47,10 +47,15 @@ def _git(repo: Path, *args: str) -> str:
         ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
-        raise GitError(
-            f"`git {' '.join(args)}` failed in {repo}: {result.stderr.strip()}; "
-            "pass --repo with the path of a git checkout"
-        )
+        stderr = result.stderr.strip()
+        if "dubious ownership" in stderr:
+            hint = (
+                f"another user owns {repo}; run `git config --global --add "
+                f"safe.directory {repo}` if you trust it"
+            )
+        else:
+            hint = "pass --repo with the path of a git checkout"
+        raise GitError(f"`git {' '.join(args)}` failed in {repo}: {stderr}; {hint}")
     return result.stdout.strip()
 
 
@@ -80,6 +85,17 @@ def checkout_of(repo: Path, head: str) -> Iterator[tuple[Path, str]]:
 
 
 def _check(args: argparse.Namespace) -> int:
+    try:
+        return _run_check(args)
+    except SpectraError as error:
+        if args.format != "json":
+            raise
+        logger.error("%s", error)
+        print(json.dumps({"schema_version": 1, "result": "error", "error": str(error)}))
+        return error.exit_code
+
+
+def _run_check(args: argparse.Namespace) -> int:
     repo = Path(args.repo).resolve()
     top = Path(_git(repo, "rev-parse", "--show-toplevel"))
     base = args.base or default_base(top)

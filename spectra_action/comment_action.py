@@ -12,6 +12,7 @@ import base64
 import logging
 import os
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from spectra_action.commands import (
 )
 from spectra_action.config import load_config_text
 from spectra_action.context import EventContext
-from spectra_action.errors import GitError, SpectraError
+from spectra_action.errors import ConfigError, GitError, SpectraError
 from spectra_action.github import GitHubClient, GitHubError, PullInfo
 from spectra_action.inputs import ActionInputs
 from spectra_action.pipeline import GateRequest, UnusablePlanError, plan_at, run_gate
@@ -307,6 +308,7 @@ def _rerun(
                 previous.tasks[task_id].attempts = 0
                 if previous.tasks[task_id].outcome == RowStatus.STUCK.value:
                     previous.tasks[task_id].outcome = None
+    inputs = _base_templates(workspace, pull.base_sha, inputs)
     fetched = check_out_pull_head(workspace, pull.number, pull.head_sha, inputs.token)
     config_text = (
         _git(workspace, ["show", f"{pull.base_sha}:{inputs.config_path}"])
@@ -356,6 +358,27 @@ def _rerun(
     # the note above says so; the run for the newer head reports after it.
     publish_gate(context, inputs, run.env, run.publisher, gate, check_stale=False)
     return gate.exit_code
+
+
+def _base_templates(repo: Path, base_sha: str, inputs: ActionInputs) -> ActionInputs:
+    """Copy custom templates out of the base commit before the pull request's
+    head is checked out, so a pull request cannot change the template that
+    renders a comment-triggered report."""
+    updates: dict[str, str] = {}
+    for field in ("template_path", "summary_template_path"):
+        path = str(getattr(inputs, field))
+        if not path:
+            continue
+        if not _exists(repo, base_sha, path):
+            raise ConfigError(
+                f"template {path} is not on the base branch; commands from "
+                "comments use the base branch's templates"
+            )
+        folder = Path(tempfile.mkdtemp(prefix="spectra-template-"))
+        target = folder / Path(path).name
+        target.write_text(_git(repo, ["show", f"{base_sha}:{path}"]) + "\n")
+        updates[field] = str(target)
+    return inputs.model_copy(update=updates) if updates else inputs
 
 
 def _exists(repo: Path, revision: str, path: str) -> bool:

@@ -53,6 +53,8 @@ class EventContext(BaseModel):
     pr_author: str | None = None
     comment: CommentEvent | None = None
     is_pull_request: bool = False
+    # For workflow_run events: the head commit of the run that finished.
+    workflow_run_head_sha: str | None = None
 
     @property
     def run_url(self) -> str | None:
@@ -170,4 +172,8 @@ def load_context(env: Mapping[str, str]) -> EventContext:
         fields.update(_pull_request_fields(payload["pull_request"]))
     elif event_name == "issue_comment":
         fields.update(_comment_fields(payload))
+    elif event_name == "workflow_run" and isinstance(payload.get("workflow_run"), dict):
+        head_sha = payload["workflow_run"].get("head_sha")
+        if isinstance(head_sha, str):
+            fields["workflow_run_head_sha"] = head_sha
     return EventContext(**fields)

@@ -23,6 +23,8 @@ from github import Auth, Github, GithubException
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
+from spectra_action.errors import SpectraError
+
 logger = logging.getLogger("spectra_action.github")
 
 T = TypeVar("T")
@@ -31,18 +33,26 @@ DEFAULT_BOT_LOGIN = "github-actions[bot]"
 _PAT_PREFIXES = ("ghp_", "github_pat_", "gho_", "ghu_")
 
 
-class GitHubError(Exception):
+class GitHubError(SpectraError):
     """A GitHub request failed for good. ``status`` is the HTTP status, or
     None when no answer arrived."""
 
-    def __init__(self, message: str, *, status: int | None, endpoint: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None,
+        endpoint: str,
+        rate_limited: bool = False,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.endpoint = endpoint
+        self.rate_limited = rate_limited
 
     @property
     def is_permission_error(self) -> bool:
-        return self.status in (401, 403, 404)
+        return self.status in (401, 403, 404) and not self.rate_limited
 
 
 class MaybeAppliedError(GitHubError):
@@ -222,6 +232,7 @@ class GitHubClient:
                     f"{endpoint} failed after {attempt} attempts: {reason}",
                     status=status,
                     endpoint=endpoint,
+                    rate_limited=status in (403, 429),
                 )
             logger.warning(
                 "%s failed (%s); retrying in %.1fs (attempt %d of %d)",

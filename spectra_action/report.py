@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, Field
 
 from spectra_action import markdown
@@ -223,7 +224,9 @@ def mermaid_graph(plan: Plan, rows: Sequence[TaskRow], *, max_nodes: int = 60) -
 
 
 def _environment(template_dir: Path) -> jinja2.Environment:
-    environment = jinja2.Environment(
+    # Sandboxed, because a team's template is repository content: it must not
+    # reach os.environ or other Python internals through attribute access.
+    environment = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(template_dir), str(TEMPLATES_DIR)]),
         autoescape=False,
         keep_trailing_newline=True,
@@ -251,7 +254,8 @@ def render(view: ReportView, template: str, template_path: str | None = None) ->
         try:
             compiled = _environment(path.parent).get_template(path.name)
             return compiled.render(view=view, tasks=view.tasks, files=view.files)
-        except (jinja2.TemplateError, OSError) as error:
+        # A custom template is user code, so any failure in it falls back.
+        except Exception as error:
             logger.error(
                 "The template %s failed (%s: %s); using the built-in %s instead.",
                 template_path,

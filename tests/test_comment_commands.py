@@ -422,3 +422,37 @@ def test_required_permission_admin(tmp_path: Path, fake_github: FakeGitHub) -> N
     answer = replies(fake_github)
     assert len(answer) == 1
     assert "admin permission" in answer[0]
+
+
+def test_comment_run_uses_base_template(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    setup = make_setup(tmp_path, fake_github)
+    base_template = "{{ view.marker }}\nBase template.\n{{ view.state }}\n"
+    run_git(setup.source.path, "checkout", "--quiet", "main")
+    setup.source.commit({"comment.j2": base_template}, "Add the team template")
+    base = setup.source.head_sha
+    run_git(setup.source.path, "checkout", "--quiet", "feature/widgets")
+    run_git(setup.source.path, "merge", "--quiet", "--no-edit", "main")
+    pr_template = "{{ view.marker }}\nPull request template.\n{{ view.state }}\n"
+    head = setup.source.commit({"comment.j2": pr_template}, "Swap the template")
+    run_git(
+        setup.source.path,
+        "push",
+        "--quiet",
+        str(setup.remote),
+        "main",
+        "feature/widgets",
+    )
+    fake_github.set_head(REPO, PR_NUMBER, head)
+    with fake_github.store.lock:
+        fake_github.store.require_repo(REPO).pulls[PR_NUMBER].base_sha = base
+        fake_github.store.require_repo(REPO).known_shas.add(base)
+    publish_pull_ref(setup, head)
+
+    run = setup.run_comment("/spectra rerun 003", **{"template-path": "comment.j2"})
+
+    assert run.returncode in (0, 1), run.stderr
+    body = sticky(fake_github)["body"]
+    assert "Base template." in body
+    assert "Pull request template." not in body

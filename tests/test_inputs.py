@@ -282,3 +282,20 @@ def test_every_input_has_a_test() -> None:
         if name in covered_elsewhere:
             continue
         assert f'"{name}"' in source or f"{name.replace('-', '_')}=" in source, name
+
+
+def test_template_is_sandboxed(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_gate_repo(tmp_path)
+    hostile = (
+        "{{ view.marker }}\n"
+        "{{ cycler.__init__.__globals__.os.environ }}\n"
+        "{{ view.state }}\n"
+    )
+    repo.commit({"hostile.j2": hostile}, "Add a template that reads the env")
+
+    run, env = _run(tmp_path, fake_github, repo, **{"template-path": "hostile.j2"})
+
+    body = _body(fake_github)
+    assert "GITHUB_REPOSITORY" not in body
+    assert "SPECTRA plan gate: failed" in body
+    assert "SecurityError" in run.stderr

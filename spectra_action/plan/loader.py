@@ -87,8 +87,9 @@ def _read_plan_bytes(repo_root: Path, plan_path: str) -> bytes:
     if not target.is_file():
         problem = "is a directory" if target.is_dir() else "was not found"
         raise PlanError(
-            f"the plan file {problem}; create .spectra/plan.md or set the plan "
-            "path input to the plan file",
+            f"the plan file {problem}; create it, or point the action's "
+            "plan-path input (or the --plan option of the command line) at "
+            "the plan file",
             path=plan_path,
         )
     try:
