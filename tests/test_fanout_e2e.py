@@ -562,10 +562,33 @@ def register_fork_pull(
 
 
 def fork_results(
-    tmp_path: Path, fake: FakeGitHub, repo: GateRepo, payload: dict[str, Any]
+    tmp_path: Path,
+    fake: FakeGitHub,
+    repo: GateRepo,
+    payload: dict[str, Any],
+    *,
+    matrix: bool = True,
 ) -> Path:
-    """Run modes plan and verify with the read-only token and return the
-    merged results-dir, as the report job downloads it."""
+    """Run the fork's verify workflow with the read-only token and return the
+    results-dir as the report job downloads it.
+
+    With ``matrix``, mode plan packs the tasks and each entry runs in its own
+    clone. Without it, one mode verify job runs the automatic selection.
+    """
+    if not matrix:
+        artifact = tmp_path / "artifact"
+        run = run_step(
+            tmp_path / "verify",
+            fake,
+            repo,
+            clone_at(repo, tmp_path / "clone", repo.head_sha),
+            payload,
+            token=READ_TOKEN,
+            mode="verify",
+            results_dir=str(artifact),
+        )
+        assert run.returncode == 0, run.stderr
+        return artifact
     plan_run = run_step(
         tmp_path / "plan",
         fake,
@@ -732,7 +755,9 @@ def run_fork_report(
     )
 
 
-def test_fork_verify_writes_nothing(tmp_path: Path, fake_github: FakeGitHub) -> None:
+def test_fork_flow_reports_via_workflow_run(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
     repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
     pull_event = register_fork_pull(fake_github, repo)
 
@@ -746,13 +771,7 @@ def test_fork_verify_writes_nothing(tmp_path: Path, fake_github: FakeGitHub) -> 
     record = json.loads((artifact / "pull.json").read_text())
     assert record == {"number": PR_NUMBER, "head_sha": repo.head_sha}
 
-
-def test_fork_report_from_workflow_run(tmp_path: Path, fake_github: FakeGitHub) -> None:
-    repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
-    pull_event = register_fork_pull(fake_github, repo)
-    artifact = fork_results(tmp_path, fake_github, repo, pull_event)
     fake_github.reset_requests()
-
     run = run_fork_report(tmp_path, fake_github, repo, pull_event, artifact)
 
     assert run.returncode == 0, run.stderr
@@ -765,6 +784,7 @@ def test_fork_report_from_workflow_run(tmp_path: Path, fake_github: FakeGitHub) 
     assert states["spectra"] == "success"
     assert [states[f"spectra/{task_id}"] for task_id in SELECTED] == ["success"] * 6
     assert fake_github.request_count("GET", rf"/pulls/{PR_NUMBER}$") >= 1
+    # The report read the fork's commits as data and checked nothing out.
     workspace = tmp_path / "base"
     assert run_git(workspace, "rev-parse", "HEAD") == repo.base_sha
     assert run_git(workspace, "status", "--porcelain") == ""
@@ -775,7 +795,7 @@ def test_fork_report_rejects_moved_head(
 ) -> None:
     repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
     pull_event = register_fork_pull(fake_github, repo)
-    artifact = fork_results(tmp_path, fake_github, repo, pull_event)
+    artifact = fork_results(tmp_path, fake_github, repo, pull_event, matrix=False)
     verified_head = repo.head_sha
     newer_head = repo.commit({"ui/panel.txt": "title: Newer\n"}, "Retitle the panel")
     fake_github.set_head(REPO, PR_NUMBER, newer_head)
@@ -802,7 +822,7 @@ def test_fork_report_plan_tick(tmp_path: Path, fake_github: FakeGitHub) -> None:
     repo.commit({".spectra/plan.md": ticked}, "Tick task 001")
     files = [*sorted(PULL_FILES), ".spectra/plan.md"]
     pull_event = register_fork_pull(fake_github, repo, files)
-    artifact = fork_results(tmp_path, fake_github, repo, pull_event)
+    artifact = fork_results(tmp_path, fake_github, repo, pull_event, matrix=False)
 
     run = run_fork_report(tmp_path, fake_github, repo, pull_event, artifact)
 
@@ -835,3 +855,38 @@ def test_verify_without_tasks_runs_selection(
     written = sorted(path.stem for path in (results_dir / "results").iterdir())
     assert written == SELECTED
     assert json.loads(run.outputs["affected-tasks"]) == SELECTED
+
+
+def test_fork_report_rejects_other_pull(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    repo = build_fanout_repo(tmp_path, verify_003=PASSING_003)
+    pull_event = register_fork_pull(fake_github, repo)
+    artifact = fork_results(tmp_path, fake_github, repo, pull_event, matrix=False)
+    verified_head = repo.head_sha
+    # Another open PR, whose head the artifact claims in place of its own.
+    run_git(repo.path, "checkout", "--quiet", "-b", "feature/other", repo.base_sha)
+    other_head = commit_all(repo.path, "Start another change")
+    run_git(repo.path, "checkout", "--quiet", repo.head_ref)
+    fake_github.add_pull(
+        REPO,
+        PR_NUMBER + 1,
+        head_sha=other_head,
+        base_sha=repo.base_sha,
+        head_ref="feature/other",
+        base_ref="main",
+    )
+    claim = {"number": PR_NUMBER + 1, "head_sha": other_head}
+    (artifact / "pull.json").write_text(json.dumps(claim))
+    for name in SELECTED:
+        edit_result(artifact, f"{name}.json", head_sha=other_head)
+    fake_github.reset_requests()
+
+    run = run_fork_report(tmp_path, fake_github, repo, pull_event, artifact)
+
+    assert run.returncode == 2, run.stderr
+    assert verified_head[:12] in run.stderr
+    assert other_head[:12] in run.stderr
+    assert write_requests(fake_github) == []
+    assert fake_github.comments(REPO, PR_NUMBER + 1) == []
+    assert fake_github.statuses(REPO, other_head) == []
