@@ -297,6 +297,13 @@ def build_request(
         config=config.scoping,
         known_ids=plan.task_ids,
     )
+    for task_id, sources in declaration.unknown.items():
+        logger.warning(
+            "The pull request declares task %s (%s), but the plan has no such "
+            "task; fix the id or add the task to the plan.",
+            task_id,
+            ", ".join(sources),
+        )
     number = context.pr_number
     assert number is not None
 

@@ -154,9 +154,9 @@ class FileCommandGuard:
                 continue
             for path in entries:
                 try:
-                    if path.is_file() and not path.is_symlink():
-                        if path.stat().st_size <= _GUARD_LIMIT:
-                            snapshot[path] = path.read_bytes()
+                    regular = path.is_file() and not path.is_symlink()
+                    if regular and path.stat().st_size <= _GUARD_LIMIT:
+                        snapshot[path] = path.read_bytes()
                 except OSError:
                     continue
         return cls(snapshot)

@@ -130,7 +130,7 @@ PATTERNS = [
 
 
 @pytest.fixture(scope="module")
-def git_repo(tmp_path_factory) -> Path:
+def git_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("globs")
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
     subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)

@@ -293,7 +293,7 @@ def test_template_is_sandboxed(tmp_path: Path, fake_github: FakeGitHub) -> None:
     )
     repo.commit({"hostile.j2": hostile}, "Add a template that reads the env")
 
-    run, env = _run(tmp_path, fake_github, repo, **{"template-path": "hostile.j2"})
+    run, _ = _run(tmp_path, fake_github, repo, **{"template-path": "hostile.j2"})
 
     body = _body(fake_github)
     assert "GITHUB_REPOSITORY" not in body
