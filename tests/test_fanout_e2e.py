@@ -784,7 +784,7 @@ def test_fork_flow_reports_via_workflow_run(
     assert states["spectra"] == "success"
     assert [states[f"spectra/{task_id}"] for task_id in SELECTED] == ["success"] * 6
     assert fake_github.request_count("GET", rf"/pulls/{PR_NUMBER}$") >= 1
-    # The report read the fork's commits as data and checked nothing out.
+    # The report leaves the base checkout as it was: still on main, no new files.
     workspace = tmp_path / "base"
     assert run_git(workspace, "rev-parse", "HEAD") == repo.base_sha
     assert run_git(workspace, "status", "--porcelain") == ""
