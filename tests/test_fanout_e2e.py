@@ -383,6 +383,7 @@ def test_matrix_run_equals_single_job(tmp_path: Path, fake_github: FakeGitHub) -
     assert normalised(only_comment(fake_github)) == normalised(single_body)
     assert status_summary(fake_github, repo.head_sha) == single_statuses
     assert report_run.outputs["result"] == single_run.outputs["result"]
+    assert normalised(report_run.summary) == normalised(single_run.summary)
 
 
 def verified_results(
