@@ -263,6 +263,10 @@ def runner_env(
     }
     for name, value in (inputs or {}).items():
         env[f"INPUT_{name.upper()}"] = value
+    # Coverage measures subprocesses through these variables.
+    for name, value in os.environ.items():
+        if name.startswith("COVERAGE_"):
+            env[name] = value
     return env
 
 
