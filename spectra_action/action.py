@@ -242,13 +242,12 @@ def report_workflow_run(
     record = read_pull_record(settings.results_dir)
     if context.workflow_run_head_sha != record.head_sha:
         raise ConfigError(
-            f"the results name head {record.head_sha[:12]}, but the workflow run "
-            f"that produced them ran on {str(context.workflow_run_head_sha)[:12]}; "
+            f"the results name head {record.head_sha}, but the workflow run "
+            f"that produced them ran on {context.workflow_run_head_sha}; "
             "nothing is reported for results that do not match their run"
         )
     client = make_client(context, inputs, env)
-    verify_fork_pull(client, record)
-    pull = client.pull(record.number)
+    pull = verify_fork_pull(client, record)
     pr_context = context.model_copy(
         update={
             "pr_number": pull.number,

@@ -426,6 +426,10 @@ def _read_one(
     result = _parse_result(data)
     if isinstance(result, str):
         return result
+    # One file per task, named after it: a file cannot claim another task's
+    # result and crowd out the real one as a duplicate.
+    if path.name != f"{result.task_id}.json":
+        return f"the file is named {path.name}, not {result.task_id}.json"
     if result.head_sha != head_sha:
         return f"head SHA {result.head_sha!r} is not this run's head SHA {head_sha!r}"
     if result.plan_sha256 != plan_sha256:

@@ -27,7 +27,7 @@ from spectra_action.fanout import (
     read_results,
     write_result,
 )
-from spectra_action.github import GitHubError
+from spectra_action.github import GitHubClient, GitHubError, PullInfo
 from spectra_action.inputs import ActionInputs
 from spectra_action.pipeline import (
     GateRequest,
@@ -249,12 +249,9 @@ def head_plan(workspace: Path, head_sha: str, plan_path: str) -> Plan:
     return plan
 
 
-def verify_fork_pull(client: object, record: PullRecord) -> str:
-    """Check through the API that the artifact's pull request exists and its
-    head is the artifact's head SHA; return that SHA."""
-    from spectra_action.github import GitHubClient
-
-    assert isinstance(client, GitHubClient)
+def verify_fork_pull(client: GitHubClient, record: PullRecord) -> PullInfo:
+    """Check through the API that the artifact's pull request is open and its
+    head is the artifact's head SHA; return the pull request."""
     try:
         pull = client.pull(record.number)
     except GitHubError as error:
@@ -268,4 +265,9 @@ def verify_fork_pull(client: object, record: PullRecord) -> str:
             f"#{record.number} now has head {pull.head_sha}, so nothing is "
             "reported; the workflow run for the new head reports its own results"
         )
-    return pull.head_sha
+    if pull.state != "open":
+        raise ConfigError(
+            f"pull request #{record.number} is {pull.state}, so its results are "
+            "not reported"
+        )
+    return pull

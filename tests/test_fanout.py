@@ -400,14 +400,14 @@ def test_read_rejects_unselected_task(tmp_path: Path) -> None:
     assert only_rejection(tmp_path).reason == "task 004 is not selected in this run"
 
 
-def test_read_rejects_later_duplicate(tmp_path: Path) -> None:
+def test_read_rejects_misnamed_file(tmp_path: Path) -> None:
     write_json(tmp_path / "001.json", result_document(outcome="passed"))
-    write_json(tmp_path / "001-retry.json", result_document(outcome="failed"))
+    write_json(tmp_path / "000.json", result_document(outcome="failed"))
     results, rejected = read(tmp_path)
-    assert results["001"].outcome == "failed"
+    assert results["001"].outcome == "passed"
     assert len(rejected) == 1
-    assert rejected[0].path == str(tmp_path / "001.json")
-    assert rejected[0].reason == "task 001 already has a result in 001-retry.json"
+    assert rejected[0].path == str(tmp_path / "000.json")
+    assert rejected[0].reason == "the file is named 000.json, not 001.json"
 
 
 def test_read_rejects_symlink(tmp_path: Path) -> None:

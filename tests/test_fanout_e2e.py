@@ -432,9 +432,12 @@ def not_json(results_dir: Path) -> None:
 
 def unselected_task(results_dir: Path) -> None:
     edit_result(results_dir, "005.json", task_id="007")
+    folder = results_dir / "results"
+    (folder / "005.json").rename(folder / "007.json")
 
 
-def duplicate_task(results_dir: Path) -> None:
+def misnamed_task(results_dir: Path) -> None:
+    # 006.json claims task 005; it must not stand in for 005's own file.
     edit_result(results_dir, "006.json", task_id="005")
 
 
@@ -447,8 +450,8 @@ REJECTIONS: list[tuple[Callable[[Path], None], str, str]] = [
     (other_plan, "002", "Rejected 002.json: plan hash"),
     (unknown_schema, "003", "Rejected 003.json: schema\\_version is 2"),
     (not_json, "004", "Rejected 004.json: the file is not valid JSON"),
-    (unselected_task, "005", "Rejected 005.json: task 007 is not selected"),
-    (duplicate_task, "006", "Rejected 006.json: task 005 already has a result"),
+    (unselected_task, "005", "Rejected 007.json: task 007 is not selected"),
+    (misnamed_task, "006", "Rejected 006.json: the file is named 006.json"),
     (unknown_outcome, "002", "Rejected the result of task 002: its outcome"),
 ]
 
