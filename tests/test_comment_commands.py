@@ -90,7 +90,8 @@ class CommentSetup:
 
     def first_run(self) -> ActionRun:
         """Gate the pull request once, as its pull_request workflow would."""
-        clone = self.tmp_path / "pr-checkout"
+        runs = len(list(self.tmp_path.glob("pr-checkout-*")))
+        clone = self.tmp_path / f"pr-checkout-{runs}"
         run_git(self.tmp_path, "clone", "--quiet", str(self.remote), str(clone))
         run_git(clone, "checkout", "--quiet", "--detach", self.source.head_sha)
         env = runner_env(
@@ -456,3 +457,23 @@ def test_comment_run_uses_base_template(
     body = sticky(fake_github)["body"]
     assert "Base template." in body
     assert "Pull request template." not in body
+
+
+def test_reset_lets_stuck_task_run(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    plan = flag_plan().replace("- Max-iterations: 5", "- Max-iterations: 1")
+    setup = make_setup(tmp_path, fake_github, plan=plan)
+    setup.flag("001")
+    setup.first_run()
+    setup.first_run()
+    assert "003: Document widgets — 🛑 stuck" in sticky(fake_github)["body"]
+    setup.flag("003")
+
+    setup.run_comment("/spectra reset 003")
+
+    body = sticky(fake_github)["body"]
+    assert "Attempts of 003 reset by maintainer." in body
+    assert "🛑 stuck" not in body
+    setup.first_run()
+    body = sticky(fake_github)["body"]
+    assert "- [x] 003: Document widgets — ✅ passed" in body
+    assert "attempt 1 of 1" in body
