@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from spectra_action import actions
@@ -209,16 +209,7 @@ def _unprivileged_mode(
     except (UnusablePlanError, SpectraError) as error:
         findings = error.findings if isinstance(error, UnusablePlanError) else []
         logger.error("%s", error)
-        for finding in findings:
-            actions.emit(
-                actions.annotation(
-                    "error",
-                    finding.message,
-                    file=finding.path,
-                    line=finding.line,
-                    title=finding.code,
-                )
-            )
+        _annotate_findings(findings)
         actions.write_outputs(
             env.get("GITHUB_OUTPUT"),
             {"result": "error", "affected-tasks": "[]", "matrix": '{"include":[]}'},
@@ -329,6 +320,20 @@ def build_request(
     )
 
 
+def _annotate_findings(findings: Sequence[Finding]) -> None:
+    """Print plan findings as workflow annotations on the plan file."""
+    for finding in findings:
+        actions.emit(
+            actions.annotation(
+                finding.severity.value,
+                finding.message,
+                file=finding.path,
+                line=finding.line,
+                title=finding.code,
+            )
+        )
+
+
 def _publish_error(
     context: EventContext,
     inputs: ActionInputs,
@@ -338,16 +343,7 @@ def _publish_error(
     findings: list[Finding],
 ) -> int:
     logger.error("%s", message)
-    for finding in findings:
-        actions.emit(
-            actions.annotation(
-                "error",
-                finding.message,
-                file=finding.path,
-                line=finding.line,
-                title=finding.code,
-            )
-        )
+    _annotate_findings(findings)
     view = error_view(message, findings, context.head_sha or "")
     view.run_url = context.run_url
     _write_files(env, view, inputs, result="error", affected=[])

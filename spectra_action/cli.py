@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from spectra_action import __version__, lint_command, secrets
+from spectra_action import __version__, lint_command, tokens
 from spectra_action.changes import default_base
 from spectra_action.config import parse_duration
 from spectra_action.errors import GitError, SpectraError
@@ -247,10 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return lint_command.main(args)
         from spectra_action.action import run_action
 
-        if secrets.needs_reexec(os.environ):
-            secrets.reexec_without_secrets(list(argv or sys.argv[1:]))
+        if tokens.needs_reexec(os.environ):
+            tokens.reexec_without_secrets(list(argv or sys.argv[1:]))
         env = dict(os.environ)
-        secrets.take_token(env)
+        tokens.take_token(env)
         return run_action(env)
     except SpectraError as error:
         logger.error("%s", error)

@@ -48,6 +48,7 @@ from pydantic import BaseModel, Field, PositiveFloat
 from spectra_action.plan.models import Plan, Task
 from spectra_action.procgroup import POLL_INTERVAL, GroupedProcess
 from spectra_action.redact import MASK, OutputScanner, Redactor
+from spectra_action.tokens import HIDDEN_NAMES as TOKEN_NAMES
 
 logger = logging.getLogger("spectra_action.runner")
 
@@ -55,22 +56,13 @@ logger = logging.getLogger("spectra_action.runner")
 # and the ACTIONS_* values let a process talk to the runner's services.
 # The GITHUB_* file paths are removed too, because a line appended to one of
 # those files sets an output, an environment variable or PATH for later steps.
-HIDDEN_ENV_NAMES = frozenset(
+HIDDEN_ENV_NAMES = TOKEN_NAMES | frozenset(
     {
         "GITHUB_ENV",
         "GITHUB_OUTPUT",
         "GITHUB_PATH",
         "GITHUB_STATE",
         "GITHUB_STEP_SUMMARY",
-        "INPUT_TOKEN",
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "ACTIONS_RUNTIME_TOKEN",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-        "ACTIONS_ID_TOKEN_REQUEST_URL",
-        "ACTIONS_RUNTIME_URL",
-        "ACTIONS_RESULTS_URL",
-        "ACTIONS_CACHE_URL",
     }
 )
 

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Mapping, MutableMapping
 
-logger = logging.getLogger("spectra_action.secrets")
+logger = logging.getLogger("spectra_action.tokens")
 
 TOKEN_FD_VARIABLE = "SPECTRA_TOKEN_FD"
 # Variables the action removes from its own environment before it runs
