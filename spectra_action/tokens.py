@@ -41,7 +41,7 @@ def needs_reexec(env: Mapping[str, str]) -> bool:
 
 
 def reexec_without_secrets(argv: list[str]) -> None:
-    """Replace this process with one whose environment holds no token.
+    """Replace this process with one whose environment contains no token.
 
     The token (``INPUT_TOKEN``, else ``GITHUB_TOKEN``) travels through an
     inherited pipe that the new process reads and closes at once. Returns
