@@ -48,7 +48,7 @@ MAX_PULL_FILE_BYTES = 4096
 
 class PullRecord(BaseModel):
     """The pull request a fan-out run is for, written next to the results so
-    a ``workflow_run`` report knows which pull request to check."""
+    a ``workflow_run`` report can tell which pull request to check."""
 
     number: int
     head_sha: str

@@ -3,7 +3,7 @@ reactions and permissions, with a retry policy of the product's own.
 
 PyGithub's built-in retry is switched off. It retries POST after a lost
 response, which can create a second comment, and never retries PATCH. Here,
-reads and idempotent writes are retried on 5xx answers, dropped connections
+reads and idempotent writes are retried on 5xx responses, dropped connections
 and rate limits, with exponential backoff and jitter, bounded both in attempts
 and in total time; a comment is only created after the list of comments was
 read again.
@@ -35,7 +35,7 @@ _PAT_PREFIXES = ("ghp_", "github_pat_", "gho_", "ghu_")
 
 class GitHubError(SpectraError):
     """A GitHub request failed for good. ``status`` is the HTTP status, or
-    None when no answer arrived."""
+    None when no response arrived."""
 
     def __init__(
         self,
@@ -56,7 +56,7 @@ class GitHubError(SpectraError):
 
 
 class MaybeAppliedError(GitHubError):
-    """A write failed without a clear answer, so it may have been applied."""
+    """A write failed without a clear response, so it may have been applied."""
 
 
 @dataclass
@@ -189,7 +189,7 @@ class GitHubClient:
         fails for good. ``endpoint`` names the call in messages.
 
         A call that is not ``idempotent`` is retried only on rate limits,
-        which GitHub answers before doing anything; after a 5xx answer or a
+        which GitHub rejects before doing anything. After a 5xx response or a
         lost connection it raises MaybeAppliedError at once, because the
         write may have happened.
         """

@@ -108,7 +108,7 @@ class TaskRow(BaseModel):
 
 
 class FileRow(BaseModel):
-    """One ownership finding: a changed file and what the plan says of it."""
+    """One ownership finding: a changed file and the plan's verdict on it."""
 
     path: str
     previous_path: str | None = None

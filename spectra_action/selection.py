@@ -1,4 +1,5 @@
-"""Which tasks a pull request affects, which run, and which cannot run."""
+"""Task selection: the tasks a pull request affects, those that run, and
+those that cannot run."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ SCHEMA_VERSION = 1
 
 
 class TaskState(BaseModel):
-    """What the last runs on a pull request recorded for one task."""
+    """The record earlier runs on a pull request keep for one task."""
 
     attempts: int = 0
     outcome: str | None = None
