@@ -113,6 +113,13 @@ def _describe_failure(
     stderr = result.stderr.decode("utf-8", "replace").strip() or "(no output)"
     command = f"git {' '.join(args)}"
     message = f"`{command}` failed with exit code {result.returncode}: {stderr}"
+    if "dubious ownership" in stderr:
+        # The folder is a checkout; git refuses it because another user owns it.
+        fix = (
+            "another user owns the checkout; add it to git's safe.directory "
+            "(`git config --global --add safe.directory PATH`), which the "
+            "action does for $GITHUB_WORKSPACE on its own"
+        )
     return f"{message}; {fix}" if fix else message
 
 
