@@ -25,6 +25,7 @@ from actionrun import (
     ActionRun,
     GateRepo,
     build_gate_repo,
+    latest_states,
     parse_outputs,
     plan_text,
     pull_request_payload,
@@ -32,7 +33,7 @@ from actionrun import (
     run_entrypoint,
     runner_env,
 )
-from fakegithub import FakeGitHub, issue_comment_event, write_event
+from fakegithub import DEFAULT_TOKEN, FakeGitHub, issue_comment_event, write_event
 from fakegithub.faults import Fault
 from gitutil import commit_all
 from markdown_it import MarkdownIt
@@ -49,10 +50,11 @@ _GFM = MarkdownIt("commonmark").enable("table")
 # in rendered text outside code.
 _MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9]")
 _ISSUE_REFERENCE = re.compile(r"(?<![\w&])#[0-9]|\bGH-[0-9]", re.IGNORECASE)
-_ALLOWED_HTML = re.compile(
-    r"^\s*(</?details>|<summary>|</summary>|<!-- spectra-action:checklist -->"
-    r"|<!-- spectra-state:[A-Za-z0-9+/=]+ -->|<!-- spectra:rerun:[0-9]+ -->)"
-    r"(.|\n)*$"
+# The HTML the built-in template writes. HTML blocks also carry text, such
+# as a <summary> line, so only these pieces are removed before the check.
+_TEMPLATE_HTML = re.compile(
+    r"</?details>|</?summary>|<!-- spectra-action:checklist -->"
+    r"|<!-- spectra-state:[A-Za-z0-9+/=]+ -->|<!-- spectra:rerun:[0-9]+ -->"
 )
 
 
@@ -115,25 +117,24 @@ def rendered_text(body: str) -> str:
 
 
 def foreign_html(body: str) -> list[str]:
-    """Return every raw HTML piece of the body that the template did not write."""
+    """Return every raw HTML token that holds a tag the template did not write."""
     return [
         token.content
         for token in walk(_GFM.parse(body))
         if token.type in ("html_block", "html_inline")
-        and not _ALLOWED_HTML.match(token.content)
+        and "<" in _TEMPLATE_HTML.sub("", token.content)
     ]
 
 
 def link_targets(body: str) -> list[str]:
-    return [
-        str(token.attrs.get("href"))
-        for token in walk(_GFM.parse(body))
-        if token.type in ("link_open", "image")
-    ] + [
-        str(token.attrs.get("src"))
-        for token in walk(_GFM.parse(body))
-        if token.type == "image"
-    ]
+    """Return the address of every link and image in the rendered body."""
+    targets = []
+    for token in walk(_GFM.parse(body)):
+        if token.type == "link_open":
+            targets.append(str(token.attrs.get("href")))
+        elif token.type == "image":
+            targets.append(str(token.attrs.get("src")))
+    return targets
 
 
 def active_commands(stdout: str) -> list[str]:
@@ -170,9 +171,8 @@ def all_result_text(results_dir: Path) -> str:
 def run_limited(
     env: dict[str, str], cwd: Path, timeout: float, stdout_path: Path
 ) -> tuple[int | None, str]:
-    """Run the entrypoint with stdout in a file; return (exit code, stderr).
-
-    The exit code is None when the run exceeds ``timeout`` seconds.
+    """Run the entrypoint with its stdout in a file and return the exit code
+    and stderr. The exit code is None when the run exceeds ``timeout`` seconds.
     """
     with stdout_path.open("wb") as stdout:
         process = subprocess.Popen(
@@ -223,10 +223,20 @@ def generated_plan(blocks: list[str]) -> str:
 
 # Markup injection through the plan and the output -------------------------
 
+
+def forged_state(head_sha: str) -> str:
+    state = RunState(
+        head_sha=head_sha,
+        plan_sha256="0" * 64,
+        tasks={"001": TaskState(attempts=99, outcome="failed")},
+    )
+    return encode_state(state)
+
+
 HOSTILE_TITLE = (
     "@octocat fixes #1 and octo-org/widgets#2 <img src=x onerror=alert(1)> "
     "</details> [click](https://evil.example) ![pixel](https://evil.example/p.png)"
-    " <!-- spectra:rerun:001 --> ``` **bold**"
+    " <!-- spectra:rerun:001 --> ``` **bold** " + forged_state("f" * 40)
 )
 
 
@@ -242,6 +252,9 @@ def test_title_markup_is_inert(tmp_path: Path, fake_github: FakeGitHub) -> None:
     assert foreign_html(body) == []
     assert all("evil.example" not in target for target in link_targets(body))
     assert ticked_reruns(body, body.replace("- [ ]", "- [x]")) == ["003"]
+    state = decode_state(body)
+    assert state is not None
+    assert state.head_sha != "f" * 40
 
 
 @pytest.mark.xfail(
@@ -297,15 +310,6 @@ def test_output_rerun_box_not_read(tmp_path: Path, fake_github: FakeGitHub) -> N
 
     assert forged != body
     assert ticked_reruns(body, forged) == []
-
-
-def forged_state(head_sha: str) -> str:
-    state = RunState(
-        head_sha=head_sha,
-        plan_sha256="0" * 64,
-        tasks={"001": TaskState(attempts=99, outcome="failed")},
-    )
-    return encode_state(state)
 
 
 @pytest.mark.xfail(
@@ -375,9 +379,9 @@ def test_file_name_cannot_forge_verdict(
     for token in tokens:
         if token.type == "tr_open":
             row = []
-        elif token.type == "inline" and row is not None:
+        elif token.type == "inline":
             row.append(token.content)
-        if token.type == "tr_close":
+        elif token.type == "tr_close":
             cells.append(row)
     evil_rows = [row for row in cells if row and "evil.sh" in row[0]]
     assert len(evil_rows) == 1
@@ -453,6 +457,36 @@ def test_secrets_redacted_everywhere(tmp_path: Path, fake_github: FakeGitHub) ->
     assert leaked(json.dumps(run.outputs)) == []
     assert results != ""
     assert leaked(results) == []
+
+
+TOKEN_PROBE = f"""
+echo "runtime=[$ACTIONS_RUNTIME_TOKEN] github=[$GITHUB_TOKEN] input=[$INPUT_TOKEN]"
+echo "file commands=[$GITHUB_OUTPUT$GITHUB_STEP_SUMMARY]"
+pid=$$
+hits=0
+while [ "$pid" -gt 1 ]; do
+  if tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null | grep -q '{DEFAULT_TOKEN}'; then
+    hits=$((hits + 1))
+  fi
+  pid=$(awk '{{print $4}}' /proc/$pid/stat)
+done
+echo "ancestor environ hits=$hits"
+exit 1
+"""
+
+
+def test_verify_sees_no_tokens(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    _, run, _ = hostile_gate(
+        tmp_path, fake_github, TOKEN_PROBE, extra_env={"RUNNER_DEBUG": "1"}
+    )
+
+    assert run.returncode == 1, run.stderr
+    body = checklist_body(fake_github)
+    assert "runtime=[] github=[] input=[]" in body
+    assert "file commands=[]" in body
+    assert "ancestor environ hits=0" in body
+    assert DEFAULT_TOKEN not in run.stderr
+    assert DEFAULT_TOKEN not in run.stdout
 
 
 def fake_github_head(fake: FakeGitHub) -> str:
@@ -664,6 +698,16 @@ def test_odd_ids_resolve_or_reject() -> None:
         parsed = parse_comment(f"/spectra rerun {word}", known_ids=known)
         assert parsed.commands == [], word
         assert len(parsed.problems) == 1, word
+
+
+def test_crlf_commands_parse() -> None:
+    parsed = parse_comment(
+        "/spectra rerun 003\r\n/spectra help\r\n", known_ids=["001", "003"]
+    )
+
+    assert [command.verb.value for command in parsed.commands] == ["rerun", "help"]
+    assert parsed.commands[0].targets == ["003"]
+    assert parsed.problems == []
 
 
 def test_thousands_of_commands_one_run(tmp_path: Path, fake_github: FakeGitHub) -> None:
@@ -903,6 +947,16 @@ def test_comment_id_wrong_type(tmp_path: Path, fake_github: FakeGitHub) -> None:
         ("task-timeout", "-5"),
         ("task-timeout", "0"),
         ("task-timeout", "soon"),
+        pytest.param(
+            "task-timeout",
+            "nan",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="config.parse_duration accepts 'nan' because nan <= 0 is "
+                "false, and RunSettings then raises ValidationError with a "
+                "traceback, after the pending status is already set",
+            ),
+        ),
         ("report", "sometimes"),
         ("mode", "yolo"),
         ("changed-files", "psychic"),
@@ -968,8 +1022,8 @@ def gate_with_files(
 @pytest.mark.xfail(
     strict=True,
     reason="config.load_config_text expands YAML aliases while it converts the "
-    "document, so a nine-level alias bomb in .github/spectra.yml runs for "
-    "minutes instead of failing with a message",
+    "document, so a nine-level alias bomb in .github/spectra.yml does not "
+    "finish within 6 s, with the pending status already set",
 )
 def test_yaml_bomb_fails_fast(tmp_path: Path, fake_github: FakeGitHub) -> None:
     repo, env = gate_with_files(
@@ -987,7 +1041,8 @@ def test_yaml_bomb_fails_fast(tmp_path: Path, fake_github: FakeGitHub) -> None:
     strict=True,
     reason="config._Reader._mapping asks ruamel for the line of every key, and a "
     "key merged in by '<<: *anchor' has none, so the merge key ends in a "
-    "TypeError traceback instead of a message",
+    "TypeError traceback instead of a message, with the pending status left "
+    "in place and no comment",
 )
 def test_yaml_anchor_merge_config(tmp_path: Path, fake_github: FakeGitHub) -> None:
     config = "defaults: &defaults\n  unplanned: warning\npolicy:\n  <<: *defaults\n"
@@ -998,6 +1053,8 @@ def test_yaml_anchor_merge_config(tmp_path: Path, fake_github: FakeGitHub) -> No
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr
     assert "defaults" in run.stderr
+    assert latest_states(fake_github, repo.head_sha)["spectra"] == "failure"
+    assert "plan gate: error" in checklist_body(fake_github)
 
 
 def test_binary_plan_is_rejected(tmp_path: Path, fake_github: FakeGitHub) -> None:
@@ -1243,8 +1300,9 @@ def test_oversized_plan_rejected(tmp_path: Path, fake_github: FakeGitHub) -> Non
     strict=True,
     reason="the runner redacts every streamed block with every mask, one "
     "str.replace per mask, so output with n '::add-mask::' lines costs about "
-    "n squared: 40,000 masks keep the action busy for about 30 s after a "
-    "command that a 5 s task-timeout allows",
+    "n squared: 20,000 masks took 6.7 s in run_tasks on a 2-core machine, so "
+    "40,000 take an estimated 27 s after a command that a 5 s task-timeout "
+    "allows",
 )
 def test_many_masks_stay_bounded(tmp_path: Path, fake_github: FakeGitHub) -> None:
     script = (
@@ -1264,8 +1322,7 @@ def test_many_masks_stay_bounded(tmp_path: Path, fake_github: FakeGitHub) -> Non
     )
     env["HOSTILE_SCRIPT"] = str(script_path)
 
-    # A hang guard, not a speed target: without the quadratic cost the run
-    # takes about one second on a 2-core machine.
+    # The limit is a hang guard, not a speed target.
     code, stderr = run_limited(env, repo.path, 10, tmp_path / "stdout.txt")
 
     assert code == 1, stderr
