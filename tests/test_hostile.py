@@ -393,6 +393,7 @@ def test_file_name_cannot_forge_verdict(
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
 SECRETS = {
     "env": "hunter2-deploy-password",
+    "env_markup": "p@ss_w*rd|12#3`x",
     "mask": "masked-value-9f3a",
     "mask_escaped": "multi%line",
     "github": "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8",
@@ -406,6 +407,7 @@ SECRETS = {
 
 SECRET_SCRIPT = f"""
 echo "env value: $DEPLOY_PASSWORD"
+echo "markup value: $API_SECRET"
 echo "::add-mask::{SECRETS["mask"]}"
 echo "masked: {SECRETS["mask"]}"
 echo "::add-mask::multi%25line"
@@ -437,6 +439,7 @@ def test_secrets_redacted_everywhere(tmp_path: Path, fake_github: FakeGitHub) ->
         inputs={"report": "both"},
         extra_env={
             "DEPLOY_PASSWORD": SECRETS["env"],
+            "API_SECRET": SECRETS["env_markup"],
             "INPUT_TOKEN": SECRETS["token_input"],
         },
     )
