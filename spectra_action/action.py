@@ -138,7 +138,11 @@ def gate_pull_request(
     """Gate one pull request: run the plan's checks and publish the report."""
     if inputs.mode in ("plan", "verify"):
         return _unprivileged_mode(context, inputs, env)
-    assert context.pr_number is not None and context.head_sha
+    if context.pr_number is None or not context.head_sha:
+        raise ConfigError(
+            f"the {context.event_name} event payload has no pull request number "
+            "or head SHA; run the action on pull_request events"
+        )
     client = make_client(context, inputs, env)
     redactor = make_redactor(env, inputs)
     publisher = Publisher(
@@ -147,6 +151,29 @@ def gate_pull_request(
     head = context.head_sha
     if inputs.report in ("status", "both"):
         publisher.pending(head)
+    try:
+        return _gate_with_pending(context, inputs, env, client, publisher, redactor)
+    except BaseException:
+        # Never leave the required status pending: an unexpected failure
+        # still ends the aggregate status, then goes on to the bug report.
+        if inputs.report in ("status", "both"):
+            publisher.status(
+                head,
+                "error",
+                "spectra",
+                "spectra-action failed unexpectedly; see the job log",
+            )
+        raise
+
+
+def _gate_with_pending(
+    context: EventContext,
+    inputs: ActionInputs,
+    env: Mapping[str, str],
+    client: GitHubClient,
+    publisher: Publisher,
+    redactor: Redactor,
+) -> int:
     previous = publisher.previous_state()
     settings = run_settings(inputs, env)
     try:
@@ -346,9 +373,11 @@ def _publish_error(
     _annotate_findings(findings)
     view = error_view(message, findings, context.head_sha or "")
     view.run_url = context.run_url
-    _write_files(env, view, inputs, result="error", affected=[])
+    _write_files(
+        env, view, inputs, redactor=publisher.redactor, result="error", affected=[]
+    )
     if context.head_sha:
-        publisher.comment(render_comment(view))
+        publisher.comment(render_comment(view, redact=publisher.redactor.redact))
         if inputs.report in ("status", "both"):
             publisher.status(
                 context.head_sha,
@@ -364,13 +393,18 @@ def _write_files(
     view: ReportView,
     inputs: ActionInputs,
     *,
+    redactor: Redactor,
     result: str,
     affected: list[str],
     comment_url: str | None = None,
     results_dir: str | None = None,
     summary_template: str | None = None,
 ) -> None:
-    redactor = make_redactor(env, inputs)
+    """Write the job summary and the step outputs.
+
+    ``redactor`` is the run's own, which knows the masks that verify
+    commands registered; a fresh one would miss them.
+    """
     actions.write_summary(
         env.get("GITHUB_STEP_SUMMARY"),
         redactor.redact(render_summary(view, summary_template)),
@@ -444,7 +478,11 @@ def publish_gate(
         )
     else:
         publisher.comment(
-            render_comment(view, _template(context, inputs.template_path))
+            render_comment(
+                view,
+                _template(context, inputs.template_path),
+                redact=publisher.redactor.redact,
+            )
         )
     description = view.headline
     aggregate = "success" if gate.exit_code == 0 else "failure"
@@ -470,6 +508,7 @@ def publish_gate(
         env,
         view,
         inputs,
+        redactor=publisher.redactor,
         result=gate.result,
         affected=gate.selection.selected,
         comment_url=publisher.comment_url,
@@ -482,7 +521,13 @@ def _template(context: EventContext, path: str) -> str | None:
     """Resolve a template input against the workspace; None for built-in."""
     if not path:
         return None
-    resolved = (context.workspace / path).resolve()
+    root = context.workspace.resolve()
+    resolved = (root / path).resolve()
+    if not resolved.is_relative_to(root):
+        raise ConfigError(
+            f"template {path} resolves to {resolved}, outside the checkout "
+            f"{root}; keep templates inside the repository"
+        )
     if not resolved.is_file():
         raise ConfigError(
             f"template {path} not found in the repository; "

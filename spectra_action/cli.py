@@ -134,7 +134,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(json.dumps(gate_document(gate), indent=2))
     else:
         redactor = request.redactor or Redactor(os.environ)
-        sys.stdout.write(redactor.redact(render_comment(gate.view)))
+        sys.stdout.write(render_comment(gate.view, redact=redactor.redact))
     return gate.exit_code
 
 

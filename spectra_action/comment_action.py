@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from spectra_action import markdown
 from spectra_action.commands import (
     Command,
     ParsedComment,
@@ -220,7 +221,8 @@ def _targets(
 def _problem_reply(parsed: ParsedComment, plan: Plan | None) -> str:
     lines = ["spectra-action could not read these commands:", ""]
     for problem in parsed.problems:
-        lines.append(f"- line {problem.line}: {problem.message}")
+        # The message quotes the commenter's words, so it is escaped.
+        lines.append(f"- line {problem.line}: {markdown.inline(problem.message)}")
     ids = (
         ", ".join(plan.task_ids[:20]) if plan else "none (the base branch has no plan)"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 import re
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
@@ -28,6 +29,7 @@ from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 
 from spectra_action.errors import ConfigError
 
@@ -76,14 +78,17 @@ def _duration_seconds(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        return float(value) if math.isfinite(value) else None
     if not isinstance(value, str):
         return None
     text = value.strip().lower()
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         pass
+    else:
+        # float() also reads "nan" and "inf", which are no durations.
+        return number if math.isfinite(number) else None
     match = _DURATION.fullmatch(text)
     if not text or match is None:
         return None
@@ -320,6 +325,7 @@ def load_config_text(text: str, path: str) -> SpectraConfig:
 
     Raises ConfigError listing every problem with its line and key.
     """
+    _reject_aliases(text, path)
     try:
         document = YAML(typ="rt").load(text)
     except YAMLError as error:
@@ -341,6 +347,27 @@ def load_config_text(text: str, path: str) -> SpectraConfig:
     return config
 
 
+def _reject_aliases(text: str, path: str) -> None:
+    """Raise ConfigError for anchors, aliases and merge keys.
+
+    The configuration needs none of them, and an alias expands without bound
+    ("billion laughs"), so they are refused before anything is built.
+    """
+    try:
+        for event in YAML(typ="rt").parse(text):
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, AliasEvent) or anchor:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                kind = "alias" if isinstance(event, AliasEvent) else "anchor"
+                raise ConfigError(
+                    f"{path}:{line}: YAML {kind} {anchor!r}: anchors, aliases "
+                    "and merge keys are not supported in the configuration "
+                    "file; write the values out"
+                )
+    except YAMLError as error:
+        raise ConfigError(_yaml_message(error, path)) from None
+
+
 def _yaml_message(error: YAMLError, path: str) -> str:
     if isinstance(error, MarkedYAMLError) and error.problem_mark is not None:
         line = error.problem_mark.line + 1
@@ -357,7 +384,13 @@ def load_config(
     A missing file gives the defaults. Raises ConfigError when the file
     cannot be read or is invalid.
     """
-    file = repo_root / config_path
+    root = repo_root.resolve()
+    file = (root / config_path).resolve()
+    if not file.is_relative_to(root):
+        raise ConfigError(
+            f"the configuration path {config_path} resolves to {file}, outside "
+            f"the checkout {root}; use a path inside the repository"
+        )
     if not file.exists():
         logger.debug("No configuration file at %s; using the defaults.", file)
         return SpectraConfig()

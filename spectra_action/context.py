@@ -84,6 +84,11 @@ def _read_event(path: str) -> dict[str, Any]:
         raise ConfigError(
             f"cannot read the event payload {path}: {error.strerror}"
         ) from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"the event payload {path} is not UTF-8 (byte {error.start}); "
+            "pass the file GitHub wrote to GITHUB_EVENT_PATH"
+        ) from error
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as error:
@@ -167,13 +172,29 @@ def load_context(env: Mapping[str, str]) -> EventContext:
         "run_id": env.get("GITHUB_RUN_ID") or None,
         "actor": env.get("GITHUB_ACTOR") or None,
     }
-    payload = _read_event(_require(env, "GITHUB_EVENT_PATH"))
-    if isinstance(payload.get("pull_request"), dict):
-        fields.update(_pull_request_fields(payload["pull_request"]))
-    elif event_name == "issue_comment":
-        fields.update(_comment_fields(payload))
-    elif event_name == "workflow_run" and isinstance(payload.get("workflow_run"), dict):
-        head_sha = payload["workflow_run"].get("head_sha")
+    event_path = _require(env, "GITHUB_EVENT_PATH")
+    payload = _read_event(event_path)
+    try:
+        if isinstance(payload.get("pull_request"), dict):
+            fields.update(_pull_request_fields(payload["pull_request"]))
+        elif event_name == "issue_comment":
+            fields.update(_comment_fields(payload))
+        return _finish(fields, payload, event_name)
+    except (AttributeError, TypeError, ValueError) as error:
+        # pydantic's ValidationError is a ValueError too.
+        raise ConfigError(
+            f"the {event_name} event payload {event_path} does not have the "
+            f"shape GitHub sends ({type(error).__name__}: "
+            f"{str(error).splitlines()[0]}); pass the file GitHub wrote"
+        ) from None
+
+
+def _finish(
+    fields: dict[str, Any], payload: Mapping[str, Any], event_name: str
+) -> EventContext:
+    run = payload.get("workflow_run")
+    if event_name == "workflow_run" and isinstance(run, dict):
+        head_sha = run.get("head_sha")
         if isinstance(head_sha, str):
             fields["workflow_run_head_sha"] = head_sha
     return EventContext(**fields)

@@ -336,8 +336,8 @@ def execute(
 ) -> dict[str, TaskResult]:
     """Run the verify commands of ``task_ids`` with the request's settings.
 
-    Whatever the commands write into the runner's file-command files is
-    undone afterwards, so a test cannot set the action's outputs.
+    Whatever the commands write into the runner's file-command files while
+    they run is undone afterwards, so a test cannot set the action's outputs.
     """
     settings = request.settings.model_copy(
         update={
@@ -359,6 +359,8 @@ def execute(
             redactor=request.redactor,
         )
     finally:
+        # NOTE: a process that left its group with setsid can outlive the
+        # runner's cleanup and write after this restore.
         guard.restore()
 
 

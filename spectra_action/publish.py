@@ -122,7 +122,8 @@ class Publisher:
         return self._own_comments
 
     def comment(self, body: str) -> None:
-        body = self.redactor.redact(body)
+        """Create or edit the checklist comment; ``body`` is already redacted
+        (``render_comment`` with this publisher's redactor)."""
         try:
             self.comment_url = self.client.upsert_comment(
                 self.number, MARKER, body, existing=self.own_comments()

@@ -27,6 +27,11 @@ MIN_ENV_SECRET_LENGTH = 6
 # Values registered explicitly are trusted to be secret, but one to three
 # characters would still replace most words of the output.
 MIN_MASK_LENGTH = 4
+# Each redaction pass tries every registered value, so the count of values
+# that command output may register is capped to keep redaction time linear
+# in the output's size. The environment's secrets and the token are
+# registered first, so the cap never drops them.
+MAX_MASKS = 1000
 
 _SECRET_NAME = re.compile(
     r"TOKEN|SECRET|PASSW(?:OR)?D|PASSPHRASE|(?:^|_)PWD$|KEY|CREDENTIAL|PRIVATE"
@@ -96,6 +101,7 @@ class Redactor:
     ) -> None:
         self._values: set[str] = set()
         self._ordered: list[str] | None = None
+        self._capped = False
         for name, value in (env or {}).items():
             if is_secret_name(name):
                 self._register(value, MIN_ENV_SECRET_LENGTH)
@@ -126,6 +132,15 @@ class Redactor:
         (``%25``, ``%0D``, ``%0A``).
         """
         for match in _ADD_MASK_LINE.finditer(text):
+            if len(self._values) >= MAX_MASKS:
+                if not self._capped:
+                    self._capped = True
+                    logger.warning(
+                        "Command output registered more than %d masks; later "
+                        "::add-mask:: values are not hidden.",
+                        MAX_MASKS,
+                    )
+                return
             value = _unescape_command_data(match.group(1))
             before = len(self._values)
             self.add(value)

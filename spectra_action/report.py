@@ -9,7 +9,7 @@ touching the logic here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 
@@ -236,6 +236,7 @@ def _environment(template_dir: Path) -> jinja2.Environment:
     )
     environment.filters["inline"] = markdown.inline
     environment.filters["code"] = markdown.code_span
+    environment.filters["table_code"] = markdown.table_code
     environment.filters["fenced"] = markdown.fenced_block
     environment.filters["duration"] = format_duration
     environment.globals["task_line"] = _task_line
@@ -273,12 +274,43 @@ def _fits(text: str, limit: int) -> bool:
     return len(text) <= limit and len(text.encode("utf-16-le")) // 2 <= limit
 
 
-def render_comment(view: ReportView, template_path: str | None = None) -> str:
+def redact_keeping_marks(
+    text: str, redact: Callable[[str], str], state: str = ""
+) -> str:
+    """Redact ``text`` but leave the marker and the state line as they are.
+
+    A value masked by command output could otherwise match part of either,
+    and a comment without its marker or state is a lost comment.
+    """
+    kept = [mark for mark in (MARKER, state) if mark]
+    pieces = [text]
+    for mark in kept:
+        pieces = [part for piece in pieces for part in _split_keep(piece, mark)]
+    return "".join(piece if piece in kept else redact(piece) for piece in pieces)
+
+
+def _split_keep(text: str, mark: str) -> list[str]:
+    parts = text.split(mark)
+    joined: list[str] = []
+    for index, part in enumerate(parts):
+        if index:
+            joined.append(mark)
+        joined.append(part)
+    return joined
+
+
+def render_comment(
+    view: ReportView,
+    template_path: str | None = None,
+    redact: Callable[[str], str] | None = None,
+) -> str:
     """Render the checklist comment, degrading step by step until it fits.
 
     The steps: shorten output tails, drop them for all but the first failing
     tasks, collapse unaffected tasks into a count, cap the ownership table,
     and finally cut the text. The marker and the state always stay.
+    ``redact`` runs on each attempt before its size is checked, because
+    redaction can make a text longer.
     """
     steps: list[dict[str, object]] = [
         {},
@@ -302,6 +334,8 @@ def render_comment(view: ReportView, template_path: str | None = None) -> str:
     for step, notes in zip(steps, omitted_notes, strict=True):
         attempt = view.model_copy(update={**step, "omitted": notes})
         text = render(attempt, "comment.md.j2", template_path)
+        if redact is not None:
+            text = redact_keeping_marks(text, redact, view.state)
         if _fits(text, COMMENT_LIMIT):
             return text
     return _cut(text, COMMENT_LIMIT, view.state)

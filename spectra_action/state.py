@@ -46,11 +46,13 @@ def encode_state(state: RunState) -> str:
 def decode_state(body: str) -> RunState | None:
     """Return the state stored in a comment body, or None when there is none
     or it cannot be read (a hand-edited comment is treated as having none)."""
-    match = _STATE_RE.search(body)
-    if match is None:
+    # The real state line is the last one: the comment renders it after all
+    # text taken from plans and output, which is also kept from forming one.
+    matches = _STATE_RE.findall(body)
+    if not matches:
         return None
     try:
-        data = json.loads(base64.b64decode(match.group(1), validate=True))
+        data = json.loads(base64.b64decode(matches[-1], validate=True))
         state = RunState.model_validate(data)
     except (binascii.Error, ValueError, ValidationError):
         return None

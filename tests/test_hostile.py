@@ -257,11 +257,6 @@ def test_title_markup_is_inert(tmp_path: Path, fake_github: FakeGitHub) -> None:
     assert state.head_sha != "f" * 40
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="markdown.inline breaks only '#<digit>', so a GH-1 reference in a task "
-    "title or output note still links issue 1",
-)
 def test_title_gh_reference_inert(tmp_path: Path, fake_github: FakeGitHub) -> None:
     plan = plan_text("exit 1").replace("Document widgets", "Closes GH-1 for good")
     hostile_gate(tmp_path, fake_github, "", plan=plan)
@@ -303,21 +298,18 @@ def test_output_markup_is_inert(tmp_path: Path, fake_github: FakeGitHub) -> None
 def test_output_rerun_box_not_read(tmp_path: Path, fake_github: FakeGitHub) -> None:
     hostile_gate(tmp_path, fake_github, OUTPUT_ATTACK)
     body = checklist_body(fake_github)
+    # The output's HTML comments arrive defused by a zero-width space, so
+    # ticking the forged box does not form a rerun line either.
+    assert "<!-- spectra:rerun:001 -->" not in body
     forged = body.replace(
-        "- [ ] <!-- spectra:rerun:001 --> Rerun 001: forged",
-        "- [x] <!-- spectra:rerun:001 --> Rerun 001: forged",
+        "- [ ] <\u200b!-- spectra:rerun:001 --> Rerun 001: forged",
+        "- [x] <\u200b!-- spectra:rerun:001 --> Rerun 001: forged",
     )
 
     assert forged != body
     assert ticked_reruns(body, forged) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="state.decode_state takes the first '<!-- spectra-state:... -->' in the "
-    "body, and a failing task's output tail, which comes before the real state "
-    "line, can print one; the next run then reads the forged attempts",
-)
 def test_output_state_line_ignored(tmp_path: Path, fake_github: FakeGitHub) -> None:
     line = forged_state("f" * 40)
     repo, run, _ = hostile_gate(tmp_path, fake_github, f"echo '{line}'\nexit 1\n")
@@ -330,11 +322,6 @@ def test_output_state_line_ignored(tmp_path: Path, fake_github: FakeGitHub) -> N
     assert state.tasks["001"].attempts == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a forged state line in a failing task's output sets the attempts of "
-    "another task, so the next push marks task 001 stuck and fails the gate",
-)
 def test_forged_state_changes_verdict(tmp_path: Path, fake_github: FakeGitHub) -> None:
     line = forged_state("f" * 40)
     repo, run, env = hostile_gate(tmp_path, fake_github, f"echo '{line}'\nexit 1\n")
@@ -354,12 +341,6 @@ def test_forged_state_changes_verdict(tmp_path: Path, fake_github: FakeGitHub) -
     assert "- [x] 001: Provision the widget store — ✅ passed" in body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="markdown.code_span leaves '|' unescaped, and GitHub splits table "
-    "cells at '|' even inside a code span, so a file named "
-    "'evil.sh | ✅ owned | 001 |' shows a forged verdict in the ownership table",
-)
 def test_file_name_cannot_forge_verdict(
     tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
@@ -498,12 +479,6 @@ def fake_github_head(fake: FakeGitHub) -> str:
     return sha
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="action._write_files builds a fresh Redactor for the job summary, "
-    "which lacks the ::add-mask:: values of the run; a value that another task "
-    "printed before it was masked shows in the summary but not in the comment",
-)
 def test_late_mask_hides_summary(tmp_path: Path, fake_github: FakeGitHub) -> None:
     secret = "late-masked-value-77"
     early = tmp_path / "early.sh"
@@ -595,12 +570,6 @@ def test_plan_of_999_tasks(tmp_path: Path, fake_github: FakeGitHub) -> None:
     assert decode_state(body) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report.render_comment checks the 65,536 limit before Publisher.comment "
-    "redacts the body, and redacting a short URL password ('://a:b@' to "
-    "'://a:***@') makes it longer, so GitHub rejects the comment and it is lost",
-)
 def test_redaction_growth_keeps_comment(
     tmp_path: Path, fake_github: FakeGitHub
 ) -> None:
@@ -854,11 +823,6 @@ def test_event_path_is_directory(tmp_path: Path, fake_github: FakeGitHub) -> Non
     assert_clean_failure(run, "event payload")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="context._read_event catches OSError and JSONDecodeError but not "
-    "UnicodeDecodeError, so an event file that is not UTF-8 ends in a traceback",
-)
 def test_event_not_utf8(tmp_path: Path, fake_github: FakeGitHub) -> None:
     env = bare_env(tmp_path, fake_github, b'{"action": "\xff\xfe"}')
 
@@ -867,12 +831,6 @@ def test_event_not_utf8(tmp_path: Path, fake_github: FakeGitHub) -> None:
     assert_clean_failure(run, "event payload")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="context.load_context passes payload fields to pydantic unchecked, so "
-    "a pull request number that is not a number raises ValidationError with a "
-    "traceback",
-)
 def test_event_number_wrong_type(tmp_path: Path, fake_github: FakeGitHub) -> None:
     env = bare_env(tmp_path, fake_github, pull_payload(number="seven"))
 
@@ -881,11 +839,6 @@ def test_event_number_wrong_type(tmp_path: Path, fake_github: FakeGitHub) -> Non
     assert_clean_failure(run, "number")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="context._pull_request_fields calls .get on pull_request.head, so a "
-    "head that is a string raises AttributeError with a traceback",
-)
 def test_event_head_wrong_type(tmp_path: Path, fake_github: FakeGitHub) -> None:
     env = bare_env(tmp_path, fake_github, pull_payload(head="feature"))
 
@@ -894,11 +847,6 @@ def test_event_head_wrong_type(tmp_path: Path, fake_github: FakeGitHub) -> None:
     assert_clean_failure(run, "head")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="action.gate_pull_request asserts head_sha, so a pull_request payload "
-    "without head.sha ends in an AssertionError traceback",
-)
 def test_event_missing_head_sha(tmp_path: Path, fake_github: FakeGitHub) -> None:
     env = bare_env(
         tmp_path, fake_github, pull_payload(head={"ref": "feature", "repo": None})
@@ -923,11 +871,6 @@ def test_event_null_head_repo(tmp_path: Path, fake_github: FakeGitHub) -> None:
     assert checklist_body(fake_github).startswith(MARKER)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="context._comment_fields calls int() on comment.id, so an id that is "
-    "not a number raises ValueError with a traceback",
-)
 def test_comment_id_wrong_type(tmp_path: Path, fake_github: FakeGitHub) -> None:
     payload = {
         "action": "created",
@@ -950,16 +893,7 @@ def test_comment_id_wrong_type(tmp_path: Path, fake_github: FakeGitHub) -> None:
         ("task-timeout", "-5"),
         ("task-timeout", "0"),
         ("task-timeout", "soon"),
-        pytest.param(
-            "task-timeout",
-            "nan",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="config.parse_duration accepts 'nan' because nan <= 0 is "
-                "false, and RunSettings then raises ValidationError with a "
-                "traceback, after the pending status is already set",
-            ),
-        ),
+        ("task-timeout", "nan"),
         ("report", "sometimes"),
         ("mode", "yolo"),
         ("changed-files", "psychic"),
@@ -1022,12 +956,6 @@ def gate_with_files(
     return repo, env
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.load_config_text expands YAML aliases while it converts the "
-    "document, so a nine-level alias bomb in .github/spectra.yml does not "
-    "finish within 6 s, with the pending status already set",
-)
 def test_yaml_bomb_fails_fast(tmp_path: Path, fake_github: FakeGitHub) -> None:
     repo, env = gate_with_files(
         tmp_path, fake_github, {".github/spectra.yml": YAML_BOMB}
@@ -1040,13 +968,6 @@ def test_yaml_bomb_fails_fast(tmp_path: Path, fake_github: FakeGitHub) -> None:
     assert "Traceback" not in stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config._Reader._mapping asks ruamel for the line of every key, and a "
-    "key merged in by '<<: *anchor' has none, so the merge key ends in a "
-    "TypeError traceback instead of a message, with the pending status left "
-    "in place and no comment",
-)
 def test_yaml_anchor_merge_config(tmp_path: Path, fake_github: FakeGitHub) -> None:
     config = "defaults: &defaults\n  unplanned: warning\npolicy:\n  <<: *defaults\n"
     repo, env = gate_with_files(tmp_path, fake_github, {".github/spectra.yml": config})
@@ -1101,12 +1022,6 @@ def test_plan_path_dotdot_rejected(tmp_path: Path, fake_github: FakeGitHub) -> N
     assert_clean_failure(run, "outside the checkout")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.load_config joins config-path to the workspace without the "
-    "containment check the plan gets, so '../' or a symlink reads a file "
-    "outside the checkout",
-)
 def test_config_path_dotdot_rejected(tmp_path: Path, fake_github: FakeGitHub) -> None:
     (tmp_path / "outside.yml").write_text("ignore: ['**']\n")
     repo, env = gate_with_files(
@@ -1118,12 +1033,6 @@ def test_config_path_dotdot_rejected(tmp_path: Path, fake_github: FakeGitHub) ->
     assert_clean_failure(run, "outside")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="action._template resolves template-path without a containment "
-    "check, so a symlinked template renders a file from outside the checkout "
-    "into the public comment",
-)
 def test_template_symlink_rejected(tmp_path: Path, fake_github: FakeGitHub) -> None:
     outside = tmp_path / "private.txt"
     outside.write_text("{{ view.marker }}\nprivate-file-content\n")
@@ -1189,12 +1098,6 @@ def test_late_output_write_undone(tmp_path: Path, fake_github: FakeGitHub) -> No
 # Marker, state and comment ownership -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Publisher.comment redacts the whole body, marker and state line "
-    "included, so output that prints '::add-mask::spectra-action' breaks the "
-    "marker; the next run no longer finds its comment and posts a second one",
-)
 def test_mask_cannot_break_marker(tmp_path: Path, fake_github: FakeGitHub) -> None:
     script = (
         "echo '::add-mask::spectra-action'\necho '::add-mask::spectra-state'\nexit 1\n"
@@ -1268,12 +1171,6 @@ def test_permission_error_counts_none(tmp_path: Path, fake_github: FakeGitHub) -
     assert any("has none" in reply for reply in replies(fake_github))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="commands._parse_command puts the rejected word between single "
-    "backticks unescaped, so a word with a backtick ends the code span and the "
-    "reply mentions @octocat and carries raw HTML",
-)
 def test_problem_reply_is_escaped(tmp_path: Path, fake_github: FakeGitHub) -> None:
     setup = make_setup(tmp_path, fake_github)
 
@@ -1299,14 +1196,6 @@ def test_oversized_plan_rejected(tmp_path: Path, fake_github: FakeGitHub) -> Non
     assert "plan gate: error" in checklist_body(fake_github)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the runner redacts every streamed block with every mask, one "
-    "str.replace per mask, so output with n '::add-mask::' lines costs about "
-    "n squared: 20,000 masks took 6.7 s in run_tasks on a 2-core machine, so "
-    "40,000 take an estimated 27 s after a command that a 5 s task-timeout "
-    "allows",
-)
 def test_many_masks_stay_bounded(tmp_path: Path, fake_github: FakeGitHub) -> None:
     script = (
         "seq 1 40000 | sed 's/^/::add-mask::masked-value-/'\n"
