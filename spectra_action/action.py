@@ -294,7 +294,7 @@ def build_request(
     redactor: Redactor,
 ) -> GateRequest:
     """Build the gate request for a pull request from the workspace's plan."""
-    from spectra_action.config import load_config
+    from spectra_action.config import DEFAULT_CONFIG_PATH, load_config
     from spectra_action.plan import load_plan
 
     workspace = context.workspace
@@ -305,6 +305,13 @@ def build_request(
         plan = head_plan(workspace, context.head_sha, inputs.plan_path)
     else:
         plan = load_plan(workspace, inputs.plan_path)
+    named = inputs.config_path != DEFAULT_CONFIG_PATH
+    if named and not (workspace / inputs.config_path).is_file():
+        raise ConfigError(
+            f"config-path {inputs.config_path} was not found in the repository; "
+            "fix the input, or leave it out to use .github/spectra.yml or the "
+            "defaults"
+        )
     config = load_config(workspace, inputs.config_path)
     declaration = declared_tasks(
         branch=context.head_ref,

@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,8 +21,8 @@ from pathlib import Path
 
 from spectra_action import __version__, lint_command, tokens
 from spectra_action.changes import default_base
-from spectra_action.config import parse_duration
-from spectra_action.errors import GitError, SpectraError
+from spectra_action.config import DEFAULT_CONFIG_PATH, parse_duration
+from spectra_action.errors import ConfigError, GitError, SpectraError
 from spectra_action.pipeline import GateRequest, UnusablePlanError, error_view, run_gate
 from spectra_action.redact import Redactor
 from spectra_action.report import render_comment
@@ -59,6 +60,19 @@ def _git(repo: Path, *args: str) -> str:
     return result.stdout.strip()
 
 
+def _resolve(repo: Path, ref: str, option: str) -> str:
+    """Return the commit SHA ``ref`` names; GitError naming the option if none."""
+    try:
+        return _git(
+            repo, "rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"
+        )
+    except GitError:
+        raise GitError(
+            f"{option} {ref!r} is not a branch, tag or commit of {repo}; pass "
+            "one that exists, such as main, origin/main or a commit SHA"
+        ) from None
+
+
 @contextlib.contextmanager
 def checkout_of(repo: Path, head: str) -> Iterator[tuple[Path, str]]:
     """Yield a directory with ``head`` checked out and the head's SHA.
@@ -67,9 +81,7 @@ def checkout_of(repo: Path, head: str) -> Iterator[tuple[Path, str]]:
     is used, uncommitted edits included. Otherwise a temporary worktree is
     made, so the verify commands see exactly the head commit's files.
     """
-    head_sha = _git(
-        repo, "rev-parse", "--verify", "--end-of-options", f"{head}^{{commit}}"
-    )
+    head_sha = _resolve(repo, head, "--head")
     current = _git(repo, "rev-parse", "HEAD")
     if head_sha == current:
         yield repo, head_sha
@@ -98,6 +110,11 @@ def _check(args: argparse.Namespace) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     repo = Path(args.repo).resolve()
     top = Path(_git(repo, "rev-parse", "--show-toplevel"))
+    if args.config != DEFAULT_CONFIG_PATH and not (top / args.config).is_file():
+        raise ConfigError(
+            f"--config {args.config} was not found in {top}; pass an existing "
+            "file, or leave --config out to use .github/spectra.yml or the defaults"
+        )
     base = args.base or default_base(top)
     settings = RunSettings(
         max_parallel=args.max_parallel or (os.cpu_count() or 1),
@@ -110,9 +127,7 @@ def _run_check(args: argparse.Namespace) -> int:
         words = args.tasks.replace(",", " ").split()
         forced = [word.zfill(3) if word.isdigit() else word.lower() for word in words]
     with checkout_of(top, args.head) as (tree, head_sha):
-        base_sha = _git(
-            top, "rev-parse", "--verify", "--end-of-options", f"{base}^{{commit}}"
-        )
+        base_sha = _resolve(top, base, "--base")
         request = GateRequest(
             repo_root=tree,
             head=head_sha,
@@ -152,6 +167,18 @@ def _print_error(
         sys.stdout.write(render_comment(view))
 
 
+def _parallel_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"invalid --max-parallel {text!r}: use a whole number of 1 or more"
+        )
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spectra-action",
@@ -186,12 +213,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--head", default="HEAD", help="head commit or ref (default: HEAD)"
     )
     check.add_argument(
-        "--plan", default=".spectra/plan.md", help="plan path in the repository"
+        "--plan",
+        default=".spectra/plan.md",
+        help="plan path in the repository (default: .spectra/plan.md)",
     )
     check.add_argument(
         "--config",
         default=".github/spectra.yml",
-        help="configuration file in the repository",
+        help=(
+            "configuration file in the repository (default: .github/spectra.yml; "
+            "a file named here must exist)"
+        ),
     )
     check.add_argument(
         "--format",
@@ -205,11 +237,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--task-timeout",
         default="20m",
-        help="limit per verify command: seconds or 90s, 20m, 1h",
+        help="limit per verify command: seconds or 90s, 20m, 1h (default: 20m)",
+    )
+    # SUPPRESS keeps the subcommand's default from resetting a -v given
+    # before the subcommand.
+    check.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log debug messages",
     )
     check.add_argument(
         "--max-parallel",
-        type=int,
+        type=_parallel_count,
         default=0,
         help="verify commands at once (default: CPUs)",
     )
@@ -236,10 +277,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # Unwinding stops the running verify commands, whose process groups the
+    # runner kills on the way out, and ends a pending status.
+    logger.warning("Stopping: received signal %d.", signum)
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose or os.environ.get("RUNNER_DEBUG") == "1")
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.command == "check":
             return _check(args)

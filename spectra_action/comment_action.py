@@ -376,7 +376,11 @@ def _base_templates(repo: Path, base_sha: str, inputs: ActionInputs) -> ActionIn
                 f"template {path} is not on the base branch; commands from "
                 "comments use the base branch's templates"
             )
-        folder = Path(tempfile.mkdtemp(prefix="spectra-template-"))
+        # Inside .git, so the copy stays within the checkout but out of the
+        # work tree that the head's checkout replaces.
+        store = repo / ".git" / "spectra-templates"
+        store.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="base-", dir=store))
         target = folder / Path(path).name
         target.write_text(_git(repo, ["show", f"{base_sha}:{path}"]) + "\n")
         updates[field] = str(target)

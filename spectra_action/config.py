@@ -371,9 +371,15 @@ def _reject_aliases(text: str, path: str) -> None:
 def _yaml_message(error: YAMLError, path: str) -> str:
     if isinstance(error, MarkedYAMLError) and error.problem_mark is not None:
         line = error.problem_mark.line + 1
+        column = error.problem_mark.column + 1
         problem = error.problem or str(error)
-        return f"{path}:{line}: invalid YAML: {problem}"
-    return f"{path}: invalid YAML: {error}"
+        hint = (
+            "indent with spaces, not tabs"
+            if "\\t" in problem or "\t" in problem
+            else "check the indentation and the colons on this line and the one above"
+        )
+        return f"{path}:{line}:{column}: invalid YAML: {problem}; {hint}"
+    return f"{path}: invalid YAML: {error}; fix the YAML syntax"
 
 
 def load_config(

@@ -18,6 +18,7 @@ from pathlib import Path
 from spectra_action.actions import FileCommandGuard
 from spectra_action.changes import ApiFile, ChangeSet, collect_changes
 from spectra_action.config import Policy, SpectraConfig, load_config
+from spectra_action.errors import ConfigError
 from spectra_action.ownership import FileVerdict, VerdictKind, judge_changes
 from spectra_action.plan import (
     CheckboxState,
@@ -283,7 +284,9 @@ def prepare_gate(request: GateRequest) -> PreparedGate:
     plan = request.plan_override or load_plan(repo, request.plan_path)
     blocking = unusable_findings(plan)
     if blocking:
-        raise UnusablePlanError(plan, blocking)
+        # The other findings often name the cause, such as a misspelt field.
+        others = [finding for finding in plan.findings if finding not in blocking]
+        raise UnusablePlanError(plan, [*blocking, *others])
     config = request.config_override or load_config(repo, request.config_path)
     base = request.base or request.head
     changes = collect_changes(
@@ -311,6 +314,12 @@ def prepare_gate(request: GateRequest) -> PreparedGate:
     forced = request.forced
     if forced is not None and "all" in forced:
         forced = plan.task_ids
+    unknown = [task_id for task_id in forced or () if task_id not in plan.task_ids]
+    if unknown:
+        raise ConfigError(
+            f"the requested tasks {', '.join(unknown)} are not in the plan; "
+            f"use ids of the plan such as {', '.join(plan.task_ids[:3])}, or all"
+        )
     previous = request.previous
     attempts = {k: v.attempts for k, v in previous.tasks.items()} if previous else {}
     outcomes = (

@@ -209,7 +209,7 @@ class GroupedProcess:
 
     def _finish(self, now: float) -> None:
         if signal_group(self.pgid, 0):
-            logger.info("SIGKILL to leftover processes of group %s", self.pgid)
+            logger.debug("SIGKILL to leftover processes of group %s", self.pgid)
             signal_group(self.pgid, signal.SIGKILL)
         self.finished_at = now
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from actionrun import build_gate_repo
@@ -140,3 +142,75 @@ def test_version_flag() -> None:
 
     assert result.returncode == 0
     assert result.stdout.startswith("spectra-action ")
+
+
+def test_check_unknown_task_exits_2(tmp_path: Path) -> None:
+    repo = build_gate_repo(tmp_path)
+
+    result = _check(repo.path, "--base", "main", "--tasks", "001,009")
+
+    assert result.returncode == 2
+    assert "the requested tasks 009 are not in the plan" in result.stderr
+
+
+def test_check_bad_max_parallel(tmp_path: Path) -> None:
+    repo = build_gate_repo(tmp_path)
+
+    result = _check(repo.path, "--base", "main", "--max-parallel", "-1")
+
+    assert result.returncode == 2
+    assert "invalid --max-parallel '-1'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_unknown_base_names_option(tmp_path: Path) -> None:
+    repo = build_gate_repo(tmp_path)
+
+    result = _check(repo.path, "--base", "nope")
+
+    assert result.returncode == 2
+    assert "--base 'nope' is not a branch, tag or commit" in result.stderr
+
+
+def test_check_missing_named_config(tmp_path: Path) -> None:
+    repo = build_gate_repo(tmp_path)
+
+    result = _check(repo.path, "--base", "main", "--config", "nope.yml")
+
+    assert result.returncode == 2
+    assert "--config nope.yml was not found" in result.stderr
+
+
+def test_check_unusable_plan_shows_cause(tmp_path: Path) -> None:
+    repo = build_gate_repo(tmp_path)
+    plan = (repo.path / ".spectra" / "plan.md").read_text()
+    repo.commit({".spectra/plan.md": plan.replace("- Verify:", "- Verfy:", 1)}, "Typo")
+
+    result = _check(repo.path, "--base", "main")
+
+    assert result.returncode == 2
+    assert "MISSING\\_VERIFY" in result.stdout
+    assert "Verfy" in result.stdout
+
+
+def test_sigterm_stops_verify_commands(tmp_path: Path) -> None:
+    marker = tmp_path / "child.pid"
+    repo = build_gate_repo(tmp_path, verify_003=f"echo $$ > {marker}; sleep 60")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "spectra_action", "check", "--base", "main"],
+        cwd=repo.path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(marker.read_text())
+
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 143
+    assert "received signal 15" in stderr
+    assert not Path(f"/proc/{child}").exists()
