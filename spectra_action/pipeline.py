@@ -190,7 +190,8 @@ def _task_rows(
         if task.id in results:
             result = results[task.id]
             row.status = _OUTCOME_ROWS[result.outcome]
-            row.detail = "" if result.outcome is Outcome.PASSED else result.message
+            if result.outcome is not Outcome.PASSED:
+                row.detail = _without_status(result.message, row.status)
             row.duration = result.duration
             row.tail = result.tail
         elif task.id in selection.blocked:
@@ -222,6 +223,17 @@ def _task_rows(
         )
         rows.append(row)
     return rows
+
+
+def _without_status(message: str, status: RowStatus) -> str:
+    """Drop a leading status word, so "timed out (timed out after 2s)"
+    reads "timed out (after 2s)"."""
+    word = status.value
+    if message.startswith(word + ": "):
+        return message[len(word) + 2 :]
+    if message.startswith(word + " "):
+        return message[len(word) + 1 :]
+    return message
 
 
 def _next_state(

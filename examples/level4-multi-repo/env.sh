@@ -13,9 +13,9 @@ PR_BRANCH="pr/tasks-001-003"
 # Overlays for the PR branch, one directory per commit, applied in name order.
 PR_FILES_DIR="$EXAMPLE_DIR/files/pr-tasks-001-003"
 
-# SPECTRA_EXAMPLE_CACHE moves the cache, for example to one directory that
-# CI and the tests share between runs.
-CACHE_DIR=${SPECTRA_EXAMPLE_CACHE:-"$EXAMPLE_DIR/build/cache"}
+# The cache is shared with the project's tests and CI, so the npm tools are
+# downloaded once. SPECTRA_EXAMPLE_CACHE moves it.
+CACHE_DIR=${SPECTRA_EXAMPLE_CACHE:-"$PROJECT_ROOT/.cache/example-tools"}
 TOOLS_LOCK="$EXAMPLE_DIR/tools/package-lock.json"
 TOOLS_KEY=$(sha256sum "$TOOLS_LOCK" | cut -c1-16)
 TOOLS_DIR="$CACHE_DIR/tools/$TOOLS_KEY"

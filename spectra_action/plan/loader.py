@@ -85,11 +85,15 @@ def _resolve_inside(repo_root: Path, relative: str, label: str) -> Path:
 def _read_plan_bytes(repo_root: Path, plan_path: str) -> bytes:
     target = _resolve_inside(repo_root, plan_path, "plan path")
     if not target.is_file():
-        problem = "is a directory" if target.is_dir() else "was not found"
+        if target.is_dir():
+            problem = "is a directory"
+            fix = "point"
+        else:
+            problem = "was not found"
+            fix = "create it, or point"
         raise PlanError(
-            f"the plan file {problem}; create it, or point the action's "
-            "plan-path input (or the --plan option of the command line) at "
-            "the plan file",
+            f"the plan file {problem}; {fix} the action's plan-path input (or "
+            "the --plan option of the command line) at the plan file",
             path=plan_path,
         )
     try:
