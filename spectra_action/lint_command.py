@@ -47,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     plan_arg = Path(args.plan)
+    if not args.repo and not plan_arg.is_absolute() and not plan_arg.exists():
+        # Like check, a relative plan path means one from the repository's
+        # root, so lint works from any folder of the checkout.
+        top = _repository_root(Path.cwd())
+        if top is not None and (top / plan_arg).exists():
+            plan_arg = top / plan_arg
     root = Path(args.repo) if args.repo else _guess_root(plan_arg)
     relative = os.path.relpath(plan_arg.absolute(), root.absolute())
     try:
@@ -72,10 +78,25 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _guess_root(plan: Path) -> Path:
+    """Return the folder the plan's paths are relative to: the parent of its
+    ``.spectra`` folder, else the repository that holds it, else the current
+    folder when the plan is inside it, else the plan's own folder."""
     absolute = plan.absolute()
     if absolute.parent.name == ".spectra":
         return absolute.parent.parent
-    return Path.cwd()
+    repository = _repository_root(absolute.parent)
+    if repository is not None:
+        return repository
+    if absolute.is_relative_to(Path.cwd()):
+        return Path.cwd()
+    return absolute.parent
+
+
+def _repository_root(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 def _print_json(document: dict[str, object]) -> None:

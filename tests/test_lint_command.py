@@ -137,3 +137,27 @@ def test_annotations_escape_file_and_message() -> None:
         "::warning file=plans/a%2Cb%3Ac.md,line=7,title=BARE_LIST::"
         "write [a, b]%0A50%25 of lines: fine"
     ]
+
+
+def test_lint_from_subfolder(tmp_path: Path) -> None:
+    repo = checkout(tmp_path, "valid-level0.md")
+    (repo / ".git").mkdir()
+    (repo / "src").mkdir()
+
+    result = run_lint(repo / "src")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(".spectra/plan.md: 0 errors")
+
+
+def test_lint_plan_outside_cwd(tmp_path: Path) -> None:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "draft.md").write_text((PLANS / "valid-level0.md").read_text())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    result = run_lint(elsewhere, str(drafts / "draft.md"))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("draft.md: 0 errors")
