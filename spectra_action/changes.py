@@ -250,7 +250,8 @@ def default_base(repo: Path) -> str:
             return find_merge_base(repo, ref, "HEAD")
     raise GitError(
         f"no default branch found in {repo} (tried {', '.join(candidates)}); "
-        "pass the base commit explicitly"
+        "pass the base branch or commit with --base (on the command line) "
+        "or check out with its history"
     )
 
 

@@ -454,6 +454,13 @@ def _assemble(
     if not changes.complete:
         reasons.append(changes.note or "the list of changed files is incomplete")
     notes = [changes.note] if changes.note else []
+    if not changes.files:
+        base = (request.base or request.head)[:7]
+        notes.append(
+            f"No files changed between the base {base} and the head "
+            f"{request.head[:7]}; check that the base is the branch the work "
+            "started from."
+        )
     for task_id in ticked:
         notes.append(f"This pull request ticks task {task_id}, so it was verified.")
     result = "failed" if reasons else "passed"

@@ -191,6 +191,7 @@ def test_check_unusable_plan_shows_cause(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "MISSING\\_VERIFY" in result.stdout
     assert "Verfy" in result.stdout
+    assert "did you mean 'Verify'?" in result.stdout
 
 
 def test_sigterm_stops_verify_commands(tmp_path: Path) -> None:
@@ -214,3 +215,12 @@ def test_sigterm_stops_verify_commands(tmp_path: Path) -> None:
     assert process.returncode == 143
     assert "received signal 15" in stderr
     assert not Path(f"/proc/{child}").exists()
+
+
+def test_check_empty_diff_says_so(tmp_path: Path) -> None:
+    repo = build_gate_repo(tmp_path)
+
+    result = _check(repo.path, "--base", "HEAD")
+
+    assert result.returncode == 0, result.stderr
+    assert "No files changed between the base" in result.stdout

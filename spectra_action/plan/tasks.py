@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -183,11 +184,14 @@ class TaskBuilder:
     def _field(self, number: int, label: str, value: str) -> _Field | None:
         key = normalize_key(label)
         if key not in FIELDS:
+            spellings = [spelling for _, spelling in FIELDS.values()]
+            close = difflib.get_close_matches(label, spellings, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
             self._warn(
                 "UNKNOWN_FIELD",
                 number,
-                f"'{label}' is not a task field; known fields are "
-                + ", ".join(spelling for _, spelling in FIELDS.values()),
+                f"'{label}' is not a task field; {hint}known fields are "
+                + ", ".join(dict.fromkeys(spellings)),
             )
             return None
         name, spelling = FIELDS[key]
