@@ -24,8 +24,9 @@ from spectra_action.changes import default_base
 from spectra_action.config import DEFAULT_CONFIG_PATH, parse_duration
 from spectra_action.errors import ConfigError, GitError, SpectraError
 from spectra_action.pipeline import GateRequest, UnusablePlanError, error_view, run_gate
+from spectra_action.plan import Finding
 from spectra_action.redact import Redactor
-from spectra_action.report import render_comment
+from spectra_action.report import render_comment, render_text
 from spectra_action.results_json import gate_document
 from spectra_action.runner import RunSettings
 
@@ -147,6 +148,9 @@ def _run_check(args: argparse.Namespace) -> int:
             return 2
     if args.format == "json":
         print(json.dumps(gate_document(gate), indent=2))
+    elif args.format == "text":
+        redactor = request.redactor or Redactor(os.environ)
+        sys.stdout.write(redactor.redact(render_text(gate.view)))
     else:
         redactor = request.redactor or Redactor(os.environ)
         sys.stdout.write(render_comment(gate.view, redact=redactor.redact))
@@ -154,10 +158,12 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _print_error(
-    args: argparse.Namespace, message: str, findings: Sequence[object]
+    args: argparse.Namespace, message: str, findings: Sequence[Finding]
 ) -> None:
-    view = error_view(message, findings)  # type: ignore[arg-type]
-    if args.format == "json":
+    view = error_view(message, findings)
+    if args.format == "text":
+        sys.stdout.write(render_text(view))
+    elif args.format == "json":
         print(
             json.dumps(
                 {"schema_version": 1, "result": "error", "error": message}, indent=2
@@ -227,9 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--format",
-        choices=("markdown", "json"),
+        choices=("markdown", "text", "json"),
         default="markdown",
-        help="output format",
+        help=(
+            "markdown: the checklist comment (the default); text: a plain "
+            "report for a terminal; json: the document in docs/json-output.md"
+        ),
     )
     check.add_argument(
         "--tasks", help="run these task ids (or all) instead of the automatic selection"

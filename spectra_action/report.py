@@ -352,6 +352,11 @@ def _cut(text: str, limit: int, state: str) -> str:
     return head + note + state + "\n"
 
 
+def render_text(view: ReportView) -> str:
+    """Render the plain-text report that ``check --format text`` prints."""
+    return render(view, "check.txt.j2")
+
+
 def render_summary(view: ReportView, template_path: str | None = None) -> str:
     """Render the job summary, which may be larger than a comment."""
     text = render(view, "summary.md.j2", template_path)

@@ -224,3 +224,18 @@ def test_check_empty_diff_says_so(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "No files changed between the base" in result.stdout
+
+
+def test_check_text_format(tmp_path: Path) -> None:
+    repo = build_gate_repo(tmp_path, verify_003="echo 'broke <b>'; exit 4")
+
+    result = _check(repo.path, "--base", "main", "--format", "text")
+
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "SPECTRA plan gate: failed"
+    assert "[x] 001 Provision the widget store: passed" in result.stdout
+    assert "[ ] 003 Document widgets: failed (exited with 4)" in result.stdout
+    assert "  scripts/cleanup.sh: unplanned (error)" in result.stdout
+    assert "Output of 003 (failed):\nbroke <b>" in result.stdout
+    assert "spectra-state" not in result.stdout
