@@ -29,7 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "plan",
         nargs="?",
         default=DEFAULT_PLAN,
-        help=f"plan file, relative to the current directory (default: {DEFAULT_PLAN})",
+        help=(
+            "plan file; a relative path is looked up from the current folder, "
+            f"then from the repository root or --repo (default: {DEFAULT_PLAN})"
+        ),
     )
     parser.add_argument(
         "--format",
@@ -47,6 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     plan_arg = Path(args.plan)
+    if args.repo and not plan_arg.is_absolute():
+        plan_arg = Path(args.repo) / plan_arg
     if not args.repo and not plan_arg.is_absolute() and not plan_arg.exists():
         # Like check, a relative plan path means one from the repository's
         # root, so lint works from any folder of the checkout.

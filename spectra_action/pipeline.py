@@ -225,6 +225,10 @@ def _task_rows(
     return rows
 
 
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else noun + "s"
+
+
 def _without_status(message: str, status: RowStatus) -> str:
     """Drop a leading status word, so "timed out (timed out after 2s)"
     reads "timed out (after 2s)"."""
@@ -329,7 +333,8 @@ def prepare_gate(request: GateRequest) -> PreparedGate:
     unknown = [task_id for task_id in forced or () if task_id not in plan.task_ids]
     if unknown:
         raise ConfigError(
-            f"the requested tasks {', '.join(unknown)} are not in the plan; "
+            f"the requested {_plural(len(unknown), 'task')} {', '.join(unknown)} "
+            f"{'is' if len(unknown) == 1 else 'are'} not in the plan; "
             f"use ids of the plan such as {', '.join(plan.task_ids[:3])}, or all"
         )
     previous = request.previous
@@ -438,7 +443,9 @@ def _assemble(
     failing = [row for row in rows if row.selected and row.failing]
     if failing:
         reasons.append(
-            "tasks " + ", ".join(f"{row.id} {row.status.value}" for row in failing)
+            _plural(len(failing), "task")
+            + " "
+            + ", ".join(f"{row.id} {row.status.value}" for row in failing)
         )
     file_errors = [row for row in files if row.severity == "error"]
     if file_errors:

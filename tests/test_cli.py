@@ -150,7 +150,7 @@ def test_check_unknown_task_exits_2(tmp_path: Path) -> None:
     result = _check(repo.path, "--base", "main", "--tasks", "001,009")
 
     assert result.returncode == 2
-    assert "the requested tasks 009 are not in the plan" in result.stderr
+    assert "the requested task 009 is not in the plan" in result.stderr
 
 
 def test_check_bad_max_parallel(tmp_path: Path) -> None:

@@ -487,7 +487,7 @@ def test_report_rejects_result_file(
     assert run.returncode == 1, run.stderr
     body = only_comment(fake_github)
     assert f"- [ ] {task_id}: {title_of(task_id)} — ❔ not run" in body
-    assert f"The gate failed: tasks {task_id} not run." in body
+    assert f"The gate failed: task {task_id} not run." in body
     assert note in body
     states = latest_states(fake_github, repo.head_sha)
     assert states[f"spectra/{task_id}"] == "failure"
@@ -539,7 +539,7 @@ def test_report_missing_result_fails(tmp_path: Path, fake_github: FakeGitHub) ->
     body = only_comment(fake_github)
     assert "- [ ] 006: Draw the gadget panel — ❔ not run" in body
     assert "no result was reported for this task" in body
-    assert "The gate failed: tasks 006 not run." in body
+    assert "The gate failed: task 006 not run." in body
     assert latest_states(fake_github, repo.head_sha)["spectra/006"] == "failure"
 
 

@@ -161,3 +161,14 @@ def test_lint_plan_outside_cwd(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("draft.md: 0 errors")
+
+
+def test_lint_repo_option_default_plan(tmp_path: Path) -> None:
+    target = tmp_path / "repo"
+    target.mkdir()
+    checkout(target, "valid-level0.md")
+
+    result = run_lint(tmp_path, "--repo", str(target))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(".spectra/plan.md: 0 errors")

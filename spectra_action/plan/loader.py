@@ -92,8 +92,8 @@ def _read_plan_bytes(repo_root: Path, plan_path: str) -> bytes:
             problem = "was not found"
             fix = "create it, or point"
         raise PlanError(
-            f"the plan file {problem}; {fix} the action's plan-path input (or "
-            "the --plan option of the command line) at the plan file",
+            f"the plan file {problem}; {fix} the action's plan-path input, "
+            "check's --plan option or lint's PLAN argument at the plan file",
             path=plan_path,
         )
     try:
