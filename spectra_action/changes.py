@@ -247,7 +247,9 @@ def default_base(repo: Path) -> str:
     candidates += ["refs/heads/main", "refs/heads/master"]
     for ref in candidates:
         if _has_commit(repo, ref):
-            return find_merge_base(repo, ref, "HEAD")
+            base = find_merge_base(repo, ref, "HEAD")
+            logger.info("Comparing with the merge base %s of %s and HEAD.", base, ref)
+            return base
     raise GitError(
         f"no default branch found in {repo} (tried {', '.join(candidates)}); "
         "pass the base branch or commit with --base (on the command line) "
