@@ -299,3 +299,34 @@ def test_template_is_sandboxed(tmp_path: Path, fake_github: FakeGitHub) -> None:
     assert "GITHUB_REPOSITORY" not in body
     assert "SPECTRA plan gate: failed" in body
     assert "SecurityError" in run.stderr
+
+
+def test_underscore_input_spelling(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_gate_repo(tmp_path)
+    (repo.path / "plans").mkdir()
+    (repo.path / ".spectra" / "plan.md").rename(repo.path / "plans" / "main.md")
+    repo.commit({}, "Move the plan")
+    register_pull(fake_github, repo)
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
+    del env["INPUT_PLAN-PATH"]
+    env["INPUT_PLAN_PATH"] = "plans/main.md"
+
+    run = run_entrypoint(env, repo.path)
+
+    assert run.returncode == 1, run.stderr
+    assert "- [x] 001" in _body(fake_github)
+
+
+def test_config_task_timeout(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_gate_repo(tmp_path, verify_003="sleep 30")
+    repo.commit(
+        {".github/spectra.yml": "tasks:\n  '003':\n    timeout: 1s\n"},
+        "Limit task 003",
+    )
+
+    run, _ = _run(tmp_path, fake_github, repo)
+
+    assert run.returncode == 1
+    assert "003: Document widgets — ⏱️ timed out (after 1s)" in _body(fake_github)
