@@ -318,6 +318,9 @@ def _rerun(
         else ""
     )
     config = load_config_text(config_text, inputs.config_path)
+    # Earlier results count only for the commit they were taken on. When the
+    # last report is for another commit, the whole gate runs on this one.
+    same_head = previous is not None and previous.head_sha == pull.head_sha
     request = GateRequest(
         repo_root=workspace,
         head=pull.head_sha,
@@ -325,17 +328,22 @@ def _rerun(
         plan_path=inputs.plan_path,
         config_path=inputs.config_path,
         change_source=inputs.changed_files if inputs.changed_files != "api" else "git",
-        forced=rerun,
+        forced=rerun if same_head else None,
         run_dependents=inputs.run_dependents,
         settings=run_settings(inputs, run.env),
         previous=previous,
-        keep_previous=True,
+        keep_previous=same_head,
         redactor=run.publisher.redactor,
         env=run.env,
         plan_override=base_plan,
         config_override=config,
     )
     gate = run_gate(request)
+    if not same_head:
+        gate.view.notes.append(
+            f"The last report was not for {pull.head_sha[:7]}, so every task "
+            "this pull request affects ran, not only the requested ones."
+        )
     head_plan = plan_at(workspace, pull.head_sha, inputs.plan_path)
     if head_plan is not None and head_plan.sha256 != base_plan.sha256:
         gate.view.notes.append(

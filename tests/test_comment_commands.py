@@ -477,3 +477,22 @@ def test_reset_lets_stuck_task_run(tmp_path: Path, fake_github: FakeGitHub) -> N
     body = sticky(fake_github)["body"]
     assert "- [x] 003: Document widgets — ✅ passed" in body
     assert "attempt 1 of 1" in body
+
+
+def test_rerun_on_new_head_runs_all(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    setup = make_setup(tmp_path, fake_github)
+    setup.flag("001")
+    setup.flag("003")
+    setup.first_run()
+    (setup.source.path / "infra" / "store.txt").unlink()
+    newer = setup.source.commit({}, "Drop the store")
+    run_git(setup.source.path, "push", "--quiet", str(setup.remote), "feature/widgets")
+    fake_github.set_head(REPO, PR_NUMBER, newer)
+    publish_pull_ref(setup, newer)
+
+    setup.run_comment("/spectra rerun 003")
+
+    body = sticky(fake_github)["body"]
+    assert f"The last report was not for {newer[:7]}" in body
+    assert "- [ ] 001: Provision the widget store — ❌ failed" in body
+    assert latest_states(fake_github, newer)["spectra/001"] == "failure"
