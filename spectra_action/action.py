@@ -29,7 +29,7 @@ from spectra_action.redact import Redactor
 from spectra_action.report import ReportView, render_comment, render_summary
 from spectra_action.runner import RunSettings
 from spectra_action.scoping import declared_tasks
-from spectra_action.state import RunState
+from spectra_action.state import RunState, encode_state
 
 logger = logging.getLogger("spectra_action.action")
 
@@ -154,15 +154,14 @@ def gate_pull_request(
     try:
         return _gate_with_pending(context, inputs, env, client, publisher, redactor)
     except BaseException:
-        # Never leave the required status pending: an unexpected failure
-        # still ends the aggregate status, then goes on to the bug report.
-        if inputs.report in ("status", "both"):
-            publisher.status(
-                head,
-                "error",
-                "spectra",
-                "spectra-action failed unexpectedly; see the job log",
-            )
+        # Never leave the required check pending: an unexpected failure
+        # still ends it, then goes on to the bug report.
+        _fail_reports(
+            inputs,
+            publisher,
+            head,
+            "spectra-action failed unexpectedly; see the job log",
+        )
         raise
 
 
@@ -380,19 +379,45 @@ def _publish_error(
     _annotate_findings(findings)
     view = error_view(message, findings, context.head_sha or "")
     view.run_url = context.run_url
+    # Keep the attempt counts and results through a broken run.
+    previous = publisher.previous_state()
+    if previous is not None:
+        view.state = encode_state(previous)
     _write_files(
         env, view, inputs, redactor=publisher.redactor, result="error", affected=[]
     )
-    if context.head_sha:
+    head = context.head_sha
+    if not head or context.pr_number is None:
+        return 2
+    current = _current_head(publisher.client, context.pr_number)
+    if current is not None and current != head:
+        logger.warning(
+            "The pull request moved on to %s; the error report for %s is left "
+            "out of the checklist comment.",
+            current,
+            head,
+        )
+    else:
         publisher.comment(render_comment(view, redact=publisher.redactor.redact))
-        if inputs.report in ("status", "both"):
-            publisher.status(
-                context.head_sha,
-                "failure",
-                "spectra",
-                f"unusable plan or configuration: {message}",
-            )
+    _fail_reports(inputs, publisher, head, f"unusable plan or configuration: {message}")
     return 2
+
+
+def _fail_reports(
+    inputs: ActionInputs, publisher: Publisher, head: str, description: str
+) -> None:
+    """Set the failing aggregate status or check run the report mode asks for,
+    so a required ``spectra`` check never waits."""
+    if inputs.report in ("status", "both"):
+        publisher.status(head, "failure", "spectra", description)
+    if inputs.report in ("check-run", "both"):
+        publisher.check_run(
+            head,
+            conclusion="failure",
+            title=description,
+            summary=description,
+            annotations=[],
+        )
 
 
 def _write_files(

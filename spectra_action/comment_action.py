@@ -30,7 +30,13 @@ from spectra_action.context import EventContext
 from spectra_action.errors import ConfigError, GitError, SpectraError
 from spectra_action.github import GitHubClient, GitHubError, PullInfo
 from spectra_action.inputs import ActionInputs
-from spectra_action.pipeline import GateRequest, UnusablePlanError, plan_at, run_gate
+from spectra_action.pipeline import (
+    GateRequest,
+    UnusablePlanError,
+    fail_gate,
+    plan_at,
+    run_gate,
+)
 from spectra_action.plan import Plan
 from spectra_action.publish import Publisher
 from spectra_action.report import MARKER, RowStatus
@@ -304,6 +310,10 @@ def _rerun(
     workspace = run.context.workspace
     previous = run.publisher.previous_state()
     rerun, reset = _targets(commands, base_plan, previous)
+    # A reset clears the budget and then verifies the task at once: a reset
+    # task that stayed unverified would otherwise drop out of the verdict.
+    requested = {*rerun, *reset}
+    rerun = [task_id for task_id in base_plan.task_ids if task_id in requested]
     if previous and reset:
         for task_id in reset:
             if task_id in previous.tasks:
@@ -351,6 +361,13 @@ def _rerun(
             "the base branch's plan, so the pull request cannot change which "
             "commands run."
         )
+        # The pull request's own tasks and commands were not verified here, so
+        # a comment run must not be the one that turns the gate green.
+        fail_gate(
+            gate,
+            "the pull request changes the plan, which a comment run does not "
+            "verify; push a commit to gate it with its own plan",
+        )
     if fetched != pull.head_sha:
         gate.view.notes.append(
             f"The pull request moved on to {fetched[:7]} after the command; this "
@@ -358,8 +375,8 @@ def _rerun(
         )
     who = run.comment.sender_login
     if rerun:
-        order = {task_id: index for index, task_id in enumerate(base_plan.task_ids)}
-        ran = sorted(gate.selection.selected, key=order.__getitem__)
+        position = {task_id: index for index, task_id in enumerate(base_plan.task_ids)}
+        ran = sorted(gate.selection.selected, key=position.__getitem__)
         gate.view.notes.append(f"Rerun of {', '.join(ran)} requested by {who}.")
     if reset:
         gate.view.notes.append(f"Attempts of {', '.join(reset)} reset by {who}.")

@@ -129,6 +129,15 @@ def ticked_tasks(base_plan: Plan | None, head_plan: Plan) -> list[str]:
     ]
 
 
+def fail_gate(gate: GateResult, reason: str) -> None:
+    """Add a reason the gate fails to a finished result, in place."""
+    gate.reasons.append(reason)
+    gate.result = "failed"
+    gate.exit_code = 1
+    gate.view.result = "failed"
+    gate.view.headline = _headline("failed", gate.reasons, len(gate.results))
+
+
 def unusable_findings(plan: Plan) -> list[Finding]:
     return [finding for finding in plan.errors if finding.code in UNUSABLE_CODES]
 
@@ -215,11 +224,16 @@ def _task_rows(
         row.checked = row.status is RowStatus.PASSED or (
             row.status is RowStatus.COMPLETE
         )
-        row.rerun = row.selected and row.status in (
-            RowStatus.FAILED,
-            RowStatus.TIMED_OUT,
-            RowStatus.ERROR,
-            RowStatus.STUCK,
+        # A task out of attempts needs /spectra reset; a rerun box there
+        # would only report it stuck again.
+        out_of_attempts = (
+            row.status is RowStatus.STUCK and task.state is not CheckboxState.STUCK
+        )
+        row.rerun = (
+            row.selected
+            and not out_of_attempts
+            and row.status
+            in (RowStatus.FAILED, RowStatus.TIMED_OUT, RowStatus.ERROR, RowStatus.STUCK)
         )
         rows.append(row)
     return rows
@@ -351,6 +365,11 @@ def prepare_gate(request: GateRequest) -> PreparedGate:
         run_dependents=request.run_dependents,
         attempts=attempts,
         last_outcomes=outcomes,
+        passed_before=(
+            [k for k, v in previous.tasks.items() if v.outcome == "passed"]
+            if previous and request.keep_previous
+            else []
+        ),
     )
     return PreparedGate(
         plan, config, changes, verdicts, selection, plan_changed, ticked

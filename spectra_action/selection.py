@@ -61,11 +61,14 @@ def select_tasks(
     run_dependents: bool = True,
     attempts: Mapping[str, int] | None = None,
     last_outcomes: Mapping[str, str] | None = None,
+    passed_before: Collection[str] = (),
 ) -> Selection:
     """Select the tasks a change affects and sort out which can run.
 
     ``forced`` replaces the automatic selection (the ``tasks`` input or a
-    rerun command). ``attempts`` and ``last_outcomes`` come from earlier runs
+    rerun command). ``passed_before`` names tasks that passed on this same
+    commit in an earlier run, which satisfy their dependents like complete
+    tasks do. ``attempts`` and ``last_outcomes`` come from earlier runs
     on the same pull request and decide whether a task is out of budget.
     """
     reasons: dict[str, list[str]] = {}
@@ -88,7 +91,15 @@ def select_tasks(
         for task_id in list(reasons):
             for dependent in sorted(graph.dependents(task_id)):
                 _add(reasons, dependent, f"depends on {task_id}")
-    return _sort_out(plan, graph, reasons, attempts or {}, last_outcomes or {}, forced)
+    return _sort_out(
+        plan,
+        graph,
+        reasons,
+        attempts or {},
+        last_outcomes or {},
+        forced,
+        set(passed_before),
+    )
 
 
 def _sort_out(
@@ -98,6 +109,7 @@ def _sort_out(
     attempts: Mapping[str, int],
     last_outcomes: Mapping[str, str],
     forced: Collection[str] | None,
+    passed_before: set[str],
 ) -> Selection:
     selection = Selection(reasons=reasons)
     candidates: list[str] = []
@@ -125,7 +137,7 @@ def _sort_out(
             candidates.append(task_id)
     selected = set(candidates)
     for task_id in candidates:
-        reason = _unmet_dependency(tasks, task_id, selected, selection)
+        reason = _unmet_dependency(tasks, task_id, selected | passed_before, selection)
         if reason:
             selection.blocked[task_id] = reason
             selected.discard(task_id)

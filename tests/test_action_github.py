@@ -18,6 +18,8 @@ from actionrun import (
 )
 from fakegithub import FakeGitHub, Fault
 
+from spectra_action.state import decode_state
+
 MARKER = "<!-- spectra-action:checklist -->"
 
 
@@ -265,3 +267,43 @@ def test_request_count_standard_run(
     tmp_path: Path, fake_github: FakeGitHub, report: str, expected: int
 ) -> None:
     assert _standard_run(tmp_path, fake_github, report) == expected
+
+
+def test_error_run_keeps_state(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_gate_repo(tmp_path)
+    register_pull(fake_github, repo)
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
+    run_entrypoint(env, repo.path)
+    repo.commit({".github/spectra.yml": "polcy: {}\n"}, "Break the config")
+    fake_github.set_head(REPO, PR_NUMBER, repo.head_sha)
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
+
+    run = run_entrypoint(env, repo.path)
+
+    assert run.returncode == 2
+    state = decode_state(fake_github.comments(REPO, PR_NUMBER)[0]["body"])
+    assert state is not None
+    assert state.tasks["001"].attempts == 1
+
+
+def test_error_run_fails_check_run(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    repo = build_gate_repo(tmp_path)
+    repo.commit({".github/spectra.yml": "polcy: {}\n"}, "Break the config")
+    register_pull(fake_github, repo)
+    env = runner_env(
+        tmp_path,
+        fake_github,
+        repo,
+        pull_request_payload(fake_github, repo),
+        inputs={"report": "check-run"},
+    )
+
+    run = run_entrypoint(env, repo.path)
+
+    assert run.returncode == 2
+    runs = fake_github.check_runs(REPO)
+    assert [check["conclusion"] for check in runs] == ["failure"]

@@ -470,11 +470,10 @@ def test_reset_lets_stuck_task_run(tmp_path: Path, fake_github: FakeGitHub) -> N
 
     setup.run_comment("/spectra reset 003")
 
+    # The reset clears the budget and verifies the task at once.
     body = sticky(fake_github)["body"]
     assert "Attempts of 003 reset by maintainer." in body
     assert "🛑 stuck" not in body
-    setup.first_run()
-    body = sticky(fake_github)["body"]
     assert "- [x] 003: Document widgets — ✅ passed" in body
     assert "attempt 1 of 1" in body
 
@@ -496,3 +495,53 @@ def test_rerun_on_new_head_runs_all(tmp_path: Path, fake_github: FakeGitHub) -> 
     assert f"The last report was not for {newer[:7]}" in body
     assert "- [ ] 001: Provision the widget store — ❌ failed" in body
     assert latest_states(fake_github, newer)["spectra/001"] == "failure"
+
+
+def test_reset_of_failing_task_stays_red(
+    tmp_path: Path, fake_github: FakeGitHub
+) -> None:
+    plan = flag_plan().replace("- Max-iterations: 5", "- Max-iterations: 1")
+    setup = make_setup(tmp_path, fake_github, plan=plan)
+    setup.flag("001")
+    setup.first_run()
+    setup.first_run()
+
+    setup.run_comment("/spectra reset 003")
+
+    body = sticky(fake_github)["body"]
+    assert "- [ ] 003: Document widgets — ❌ failed" in body
+    states = latest_states(fake_github, setup.source.head_sha)
+    assert states["spectra/003"] == "failure"
+    assert states["spectra"] == "failure"
+
+
+def test_rerun_dependent_after_pass(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    setup = make_setup(tmp_path, fake_github)
+    setup.flag("001")
+    setup.flag("003")
+    setup.first_run()
+
+    setup.run_comment("/spectra rerun 002", **{"run-dependents": "false"})
+
+    body = sticky(fake_github)["body"]
+    assert "- [x] 002: Serve widgets — ✅ passed" in body
+    assert "blocked" not in body
+    assert "Rerun of 002 requested by maintainer." in body
+
+
+def test_plan_changing_pull_stays_red(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    setup = make_setup(tmp_path, fake_github)
+    (setup.source.path / "scripts" / "cleanup.sh").unlink()
+    changed = flag_plan().replace("- Risk: low", "- Risk: medium")
+    setup.source.commit({".spectra/plan.md": changed}, "Edit the plan")
+    run_git(setup.source.path, "push", "--quiet", str(setup.remote), "feature/widgets")
+    fake_github.set_head(REPO, PR_NUMBER, setup.source.head_sha)
+    publish_pull_ref(setup, setup.source.head_sha)
+    setup.flag("001")
+    setup.flag("003")
+
+    run = setup.run_comment("/spectra rerun all")
+
+    assert run.returncode == 1, run.stderr
+    assert latest_states(fake_github, setup.source.head_sha)["spectra"] == "failure"
+    assert "push a commit to gate it with its own plan" in sticky(fake_github)["body"]
