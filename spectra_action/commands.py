@@ -140,9 +140,9 @@ def help_text() -> str:
             "- `/spectra rerun failed`: run the tasks that failed, timed out,"
             " were blocked or got stuck in the last run again.",
             "- `/spectra rerun all`: run every task of the plan again.",
-            "- `/spectra reset 002`: clear the recorded attempts of a task, so a"
-            " task that ran out of attempts can run again. Takes ids, `failed`"
-            " or `all` like rerun.",
+            "- `/spectra reset 002`: clear the recorded attempts of a task and"
+            " run it again, so a task that ran out of attempts is verified once"
+            " more. Takes ids, `failed` or `all` like rerun.",
             "- `/spectra help`: reply with this list.",
         ]
     )
