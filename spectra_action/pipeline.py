@@ -129,6 +129,27 @@ def ticked_tasks(base_plan: Plan | None, head_plan: Plan) -> list[str]:
     ]
 
 
+def _matching_state(previous: RunState | None, plan: Plan) -> RunState | None:
+    """Drop stored task states whose title no longer matches the task with
+    that id, so a renumbered plan does not hand one task's attempts to
+    another."""
+    if previous is None:
+        return None
+    titles = {task.id: task.title for task in plan.tasks}
+    kept = {
+        task_id: state
+        for task_id, state in previous.tasks.items()
+        if state.title is None or titles.get(task_id) == state.title
+    }
+    dropped = sorted(set(previous.tasks) - set(kept))
+    if dropped:
+        logger.info(
+            "Stored results of %s are dropped: those ids now name other tasks.",
+            ", ".join(dropped),
+        )
+    return previous.model_copy(update={"tasks": kept})
+
+
 def fail_gate(gate: GateResult, reason: str) -> None:
     """Add a reason the gate fails to a finished result, in place."""
     gate.reasons.append(reason)
@@ -265,6 +286,7 @@ def _next_state(
     for task in plan.tasks:
         earlier = previous.tasks.get(task.id) if previous else None
         current = earlier.model_copy() if earlier else TaskState()
+        current.title = task.title
         result = results.get(task.id)
         if result is not None and result.outcome is not Outcome.BLOCKED:
             current.attempts += 1
@@ -279,7 +301,7 @@ def _next_state(
         elif task.id in selection.blocked:
             current.outcome = RowStatus.BLOCKED.value
             current.message = selection.blocked[task.id]
-        if current != TaskState():
+        if current != TaskState(title=task.title):
             tasks[task.id] = current
     return RunState(head_sha=head_sha, plan_sha256=plan.sha256, tasks=tasks)
 
@@ -341,6 +363,7 @@ def prepare_gate(request: GateRequest) -> PreparedGate:
         if plan_changed
         else []
     )
+    request.previous = _matching_state(request.previous, plan)
     forced = request.forced
     if forced is not None and "all" in forced:
         forced = plan.task_ids

@@ -18,6 +18,9 @@ class TaskState(BaseModel):
     """The record earlier runs on a pull request keep for one task."""
 
     attempts: int = 0
+    # The task's title when the state was written; an id whose title changed
+    # names another task now (a renumbered plan), so its state is dropped.
+    title: str | None = None
     outcome: str | None = None
     exit_code: int | None = None
     duration: float | None = None

@@ -177,3 +177,27 @@ def test_api_file_cap_fails_gate(tmp_path: Path, fake_github: FakeGitHub) -> Non
     assert run.returncode == 1, run.stderr
     body = _body(fake_github)
     assert "at most 3000 files" in body
+
+
+def test_renumbered_task_drops_state(tmp_path: Path, fake_github: FakeGitHub) -> None:
+    plan = plan_text("exit 1").replace("- Max-iterations: 5", "- Max-iterations: 1")
+    repo = build_gate_repo(tmp_path, plan=plan)
+    register_pull(fake_github, repo)
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
+    run_entrypoint(env, repo.path)
+    renamed = plan.replace("Document widgets", "Write the widget guide")
+    repo.commit({".spectra/plan.md": renamed}, "Task 003 is now another task")
+    fake_github.set_head(REPO, PR_NUMBER, repo.head_sha)
+    env = runner_env(
+        tmp_path, fake_github, repo, pull_request_payload(fake_github, repo)
+    )
+
+    run = run_entrypoint(env, repo.path)
+
+    body = _body(fake_github)
+    assert "003: Write the widget guide — ❌ failed" in body
+    assert "stuck" not in body
+    assert "attempt 1 of 1" in body
+    assert "now name other tasks" in run.stderr
