@@ -40,7 +40,7 @@ from spectra_action.report import (
 )
 from spectra_action.runner import Outcome, RunSettings, TaskResult, run_tasks
 from spectra_action.selection import Selection, select_tasks
-from spectra_action.state import RunState, TaskState, encode_state
+from spectra_action.state import RunState, TaskState, encode_state, title_key
 
 logger = logging.getLogger("spectra_action.pipeline")
 
@@ -135,7 +135,7 @@ def _matching_state(previous: RunState | None, plan: Plan) -> RunState | None:
     another."""
     if previous is None:
         return None
-    titles = {task.id: task.title for task in plan.tasks}
+    titles = {task.id: title_key(task.title) for task in plan.tasks}
     kept = {
         task_id: state
         for task_id, state in previous.tasks.items()
@@ -286,7 +286,7 @@ def _next_state(
     for task in plan.tasks:
         earlier = previous.tasks.get(task.id) if previous else None
         current = earlier.model_copy() if earlier else TaskState()
-        current.title = task.title
+        current.title = title_key(task.title)
         result = results.get(task.id)
         if result is not None and result.outcome is not Outcome.BLOCKED:
             current.attempts += 1
@@ -301,7 +301,7 @@ def _next_state(
         elif task.id in selection.blocked:
             current.outcome = RowStatus.BLOCKED.value
             current.message = selection.blocked[task.id]
-        if current != TaskState(title=task.title):
+        if current != TaskState(title=title_key(task.title)):
             tasks[task.id] = current
     return RunState(head_sha=head_sha, plan_sha256=plan.sha256, tasks=tasks)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 
@@ -18,8 +19,9 @@ class TaskState(BaseModel):
     """The record earlier runs on a pull request keep for one task."""
 
     attempts: int = 0
-    # The task's title when the state was written; an id whose title changed
-    # names another task now (a renumbered plan), so its state is dropped.
+    # A short hash of the task's title when the state was written; an id
+    # whose title changed names another task now (a renumbered plan), so its
+    # state is dropped. A hash keeps the hidden state small for long titles.
     title: str | None = None
     outcome: str | None = None
     exit_code: int | None = None
@@ -34,6 +36,11 @@ class RunState(BaseModel):
     head_sha: str = ""
     plan_sha256: str = ""
     tasks: dict[str, TaskState] = Field(default_factory=dict)
+
+
+def title_key(title: str) -> str:
+    """Return the short hash under which a task's title is stored."""
+    return hashlib.sha256(title.encode()).hexdigest()[:12]
 
 
 def encode_state(state: RunState) -> str:
