@@ -406,8 +406,8 @@ def _publish_error(
 def _fail_reports(
     inputs: ActionInputs, publisher: Publisher, head: str, description: str
 ) -> None:
-    """Set the failing aggregate status or check run the report mode asks for,
-    so a required ``spectra`` check never waits."""
+    """Set the failing aggregate status or check run that the report mode
+    selects, so a required ``spectra`` check does not stay pending."""
     if inputs.report in ("status", "both"):
         publisher.status(head, "failure", "spectra", description)
     if inputs.report in ("check-run", "both"):
@@ -434,8 +434,8 @@ def _write_files(
 ) -> None:
     """Write the job summary and the step outputs.
 
-    ``redactor`` is the run's own, which knows the masks that verify
-    commands registered; a fresh one would miss them.
+    ``redactor`` is the run's own, which contains the masks that verify
+    commands registered. A fresh one would miss them.
     """
     actions.write_summary(
         env.get("GITHUB_STEP_SUMMARY"),
@@ -460,16 +460,7 @@ def _annotate(gate: GateResult) -> list[tuple[str, str, str]]:
             actions.annotation(level, message, file=row.path, title="spectra ownership")
         )
         file_messages.append((row.path, row.severity, message))
-    for finding in gate.plan_findings:
-        actions.emit(
-            actions.annotation(
-                finding.severity.value,
-                finding.message,
-                file=finding.path,
-                line=finding.line,
-                title=finding.code,
-            )
-        )
+    _annotate_findings(gate.plan_findings)
     return file_messages
 
 

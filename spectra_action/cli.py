@@ -1,7 +1,8 @@
 """The ``spectra-action`` command: the action entrypoint, ``check`` and ``lint``.
 
 Exit codes: 0 the gate passes, 1 it fails, 2 the plan or the configuration
-cannot be used, 3 an unexpected error (a bug; the traceback is printed).
+cannot be used, 3 an unexpected error. Exit code 3 means a bug, so the
+traceback is printed.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Answer ``/spectra`` commands in pull request comments.
+"""Handling of ``/spectra`` commands in pull request comments.
 
 Comment-triggered workflows run with a write token on the base repository,
 so this module decides carefully what runs: only commands from people with
@@ -160,7 +160,7 @@ class CommentRun:
     def requested(
         self, base_plan: Plan | None
     ) -> tuple[list[Command], ParsedComment | None]:
-        """Return the commands this event asks for."""
+        """Return the commands this event requests."""
         known = base_plan.task_ids if base_plan else []
         if self.comment.action == "created":
             parsed = parse_comment(self.comment.body, known_ids=known)
@@ -239,7 +239,7 @@ def _problem_reply(parsed: ParsedComment, plan: Plan | None) -> str:
 def handle_comment(
     context: EventContext, inputs: ActionInputs, env: Mapping[str, str]
 ) -> int:
-    """Answer one ``issue_comment`` event; return the exit code."""
+    """Handle one ``issue_comment`` event and return the exit code."""
     comment = context.comment
     if comment is None or not context.is_pull_request or context.pr_number is None:
         logger.info("The comment is not on a pull request; nothing to do.")
@@ -382,7 +382,7 @@ def _rerun(
         gate.view.notes.append(f"Attempts of {', '.join(reset)} reset by {who}.")
     context = run.context.model_copy(update={"head_sha": pull.head_sha})
     # The approved head is reported even when the pull request moved on, and
-    # the note above says so; the run for the newer head reports after it.
+    # the note above states it. The run for the newer head reports after it.
     publish_gate(context, inputs, run.env, run.publisher, gate, check_stale=False)
     return gate.exit_code
 

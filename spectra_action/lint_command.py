@@ -84,7 +84,7 @@ def main(args: argparse.Namespace) -> int:
 
 def _guess_root(plan: Path) -> Path:
     """Return the folder the plan's paths are relative to: the parent of its
-    ``.spectra`` folder, else the repository that holds it, else the current
+    ``.spectra`` folder, else the repository that contains it, else the current
     folder when the plan is inside it, else the plan's own folder."""
     absolute = plan.absolute()
     if absolute.parent.name == ".spectra":

@@ -344,9 +344,9 @@ def render_comment(
 def _cut(text: str, limit: int, state: str) -> str:
     note = "\n\n… the rest of this report did not fit into one comment.\n"
     if len(state) > limit // 2:
-        # NOTE: a state this large means a plan with thousands of tasks that
-        # all have results; it is left out rather than crowding out the report,
-        # so attempt counts start again on the next run.
+        # NOTE: only a plan with thousands of tasks that all have results
+        # makes a state this large. It is left out so the report still fits,
+        # and attempt counts then start again on the next run.
         logger.warning("The hidden state is too large for the comment; leaving it out.")
         state = ""
     room = limit - len(note) - len(state) - 2 - len(MARKER)

@@ -15,7 +15,7 @@ from spectra_action.plan.graph import DependencyGraph
 class Selection(BaseModel):
     """The tasks of one run.
 
-    ``run`` holds the tasks whose verify commands run, in dependency order.
+    ``run`` contains the tasks whose verify commands run, in dependency order.
     ``blocked`` maps a selected task that cannot run to the reason, and
     ``stuck`` maps a selected task that is out of attempts, or marked stuck in
     the plan, to the reason. ``reasons`` says why each task was selected.

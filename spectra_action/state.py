@@ -19,8 +19,8 @@ class TaskState(BaseModel):
     """The record earlier runs on a pull request keep for one task."""
 
     attempts: int = 0
-    # A short hash of the task's title when the state was written; an id
-    # whose title changed names another task now (a renumbered plan), so its
+    # A short hash of the task's title when the state was written. An id
+    # whose title changed now names another task (a renumbered plan), so its
     # state is dropped. A hash keeps the hidden state small for long titles.
     title: str | None = None
     outcome: str | None = None

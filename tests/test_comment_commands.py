@@ -1,6 +1,6 @@
 """``/spectra`` commands in pull request comments, end to end.
 
-Each test builds a source repository, a bare remote that holds
+Each test builds a source repository, a bare remote that contains
 ``refs/pull/7/head`` as GitHub does, and a workspace cloned from it on the
 default branch, which is what an ``issue_comment`` workflow checks out.
 """
